@@ -1,0 +1,1 @@
+"""What people see and what the browser talks to: pages, the REST API, the live feed."""

@@ -1,0 +1,1 @@
+"""The operational domain: areas, incidents and their timeline, concerns, patrols, follow-ups."""

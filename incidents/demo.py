@@ -1,0 +1,384 @@
+"""Lisbon demo data: parishes, police points, patrols, four weeks of incidents and concerns.
+
+Idempotent: reference data is upserted; generated operational data is made once (a marker
+row of source 'demo' says it exists), so a second run changes no row counts.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.contrib.gis.geos import Point
+from django.db import transaction
+from django.utils import timezone
+
+from . import roles, services
+from .models import Area, Incident, OfficerProfile, Patrol, PoliceStation
+from .models.choices import IncidentStatus, PatrolKind, PatrolStatus, Priority
+from .services.incidents import _path_to
+from .setup import ensure_groups
+
+DATA = Path(settings.BASE_DIR) / "data" / "lisbon"
+MUNICIPALITY_CODE = "1106"
+
+DEMO_PASSWORDS = {
+    "admin": "koban-admin",
+    "chefe.costa": "koban-chefe",
+    "agente.silva": "koban-agente",
+    "tecnico.sousa": "koban-tecnico",
+}
+
+# username, first, last, role, parish codes (DICOFRE)
+PEOPLE = [
+    ("admin", "Ana", "Administradora", roles.ADMINISTRATOR, []),
+    ("chefe.costa", "Rui", "Costa", roles.SUPERVISOR, []),
+    ("tecnico.sousa", "Inês", "Sousa", roles.INTEGRATOR, []),
+    (
+        "agente.silva",
+        "Marta",
+        "Silva",
+        roles.OFFICER,
+        ["110656", "110663"],
+    ),  # Arroios, Penha de França
+    (
+        "agente.santos",
+        "João",
+        "Santos",
+        roles.OFFICER,
+        ["110661", "110665"],
+    ),  # Misericórdia, S. M. Maior
+    (
+        "agente.ferreira",
+        "Carla",
+        "Ferreira",
+        roles.OFFICER,
+        ["110602", "110601", "110658"],
+    ),  # + Belém
+    (
+        "agente.pereira",
+        "Nuno",
+        "Pereira",
+        roles.OFFICER,
+        ["110655", "110657"],
+    ),  # Areeiro, Avenidas Novas
+    (
+        "agente.oliveira",
+        "Sofia",
+        "Oliveira",
+        roles.OFFICER,
+        ["110660", "110659"],
+    ),  # Estrela, Campo de Ourique
+    (
+        "agente.rodrigues",
+        "Tiago",
+        "Rodrigues",
+        roles.OFFICER,
+        ["110666", "110667"],
+    ),  # Santo António, São Vicente
+]
+
+CATEGORY_WEIGHTS = {
+    "noise": 24,
+    "neighbour_dispute": 12,
+    "public_space": 16,
+    "traffic_parking": 18,
+    "vandalism": 8,
+    "theft": 9,
+    "public_order": 6,
+    "welfare_check": 4,
+    "other": 3,
+}
+TITLES = {
+    "noise": [
+        "Música alta num apartamento",
+        "Ruído à porta de bar",
+        "Obras fora de horas",
+        "Festa em terraço",
+        "Alarme de viatura a tocar",
+    ],
+    "neighbour_dispute": [
+        "Discussão entre vizinhos",
+        "Conflito por estacionamento",
+        "Queixa de infiltrações e ameaças",
+    ],
+    "public_space": [
+        "Contentor a transbordar",
+        "Iluminação pública avariada",
+        "Passeio danificado",
+        "Monos abandonados na via",
+    ],
+    "traffic_parking": [
+        "Viatura em cima do passeio",
+        "Estacionamento em segunda fila",
+        "Viatura a bloquear garagem",
+        "Cargas e descargas fora de horas",
+    ],
+    "vandalism": ["Grafitos em fachada", "Vidro de paragem partido", "Banco de jardim destruído"],
+    "theft": ["Furto de telemóvel", "Furto em viatura", "Furto de bicicleta"],
+    "public_order": ["Desacatos à saída de bar", "Grupo a consumir na via pública"],
+    "welfare_check": ["Idoso sem resposta há dias", "Pessoa desorientada na rua"],
+    "other": ["Animal perdido", "Objeto suspeito"],
+}
+STREETS = [
+    "Rua de São Bento",
+    "Avenida Almirante Reis",
+    "Rua dos Fanqueiros",
+    "Largo do Intendente",
+    "Rua da Madalena",
+    "Rua Morais Soares",
+    "Rua do Benformoso",
+    "Calçada da Ajuda",
+    "Rua Maria Pia",
+    "Avenida de Roma",
+    "Rua de Campolide",
+    "Rua Actor Vale",
+    "Travessa do Fala-Só",
+    "Rua da Rosa",
+    "Rua Rodrigues Sampaio",
+]
+CONCERNS = [
+    ("noise", "Ruído de bar todos os fins de semana", "Largo do Intendente"),
+    ("noise", "Esplanada com música até às 3h", "Rua da Rosa"),
+    ("public_space", "Passagem inferior sem iluminação", "Avenida de Ceuta"),
+    ("traffic_parking", "Estacionamento abusivo junto à escola", "Rua Actor Vale"),
+    ("vandalism", "Grafitos recorrentes no jardim", "Jardim do Arco do Cego"),
+    ("public_order", "Concentração noturna no miradouro", "Miradouro de Santa Catarina"),
+    ("neighbour_dispute", "Conflitos recorrentes num prédio", "Rua Morais Soares"),
+    ("public_space", "Lixo acumulado em logradouro", "Rua do Benformoso"),
+    ("theft", "Furtos em viaturas no parque", "Avenida de Berlim"),
+    ("welfare_check", "Idosos isolados no bairro", "Bairro da Boavista"),
+]
+FIRST = ["Maria", "José", "Ana", "Manuel", "Rita", "Paulo", "Helena", "Luís", "Teresa", "Pedro"]
+LAST = ["Almeida", "Gomes", "Martins", "Lopes", "Marques", "Carvalho", "Ribeiro", "Pinto"]
+
+
+@dataclass
+class DemoSummary:
+    areas: str
+    stations: str
+    created: bool
+
+
+def _random_point_in(area: Area, rng: random.Random) -> Point:
+    xmin, ymin, xmax, ymax = area.geom.extent
+    for _ in range(200):
+        p = Point(rng.uniform(xmin, xmax), rng.uniform(ymin, ymax), srid=4326)
+        if area.geom.contains(p):
+            return p
+    return area.geom.point_on_surface
+
+
+def _ensure_people() -> dict[str, object]:
+    ensure_groups()
+    User = get_user_model()
+    users = {}
+    for username, first, last, role, parish_codes in PEOPLE:
+        user, created = User.objects.get_or_create(
+            username=username,
+            defaults={"first_name": first, "last_name": last, "email": f"{username}@koban.test"},
+        )
+        if created:
+            user.set_password(DEMO_PASSWORDS.get(username, "koban-agente"))
+            user.is_staff = role in (roles.ADMINISTRATOR, roles.INTEGRATOR, roles.SUPERVISOR)
+            user.is_superuser = role == roles.ADMINISTRATOR
+            user.save()
+        user.groups.add(Group.objects.get(name=role))
+        profile, _ = OfficerProfile.objects.get_or_create(user=user)
+        if parish_codes:
+            profile.areas.add(*Area.objects.filter(code__in=parish_codes))
+        users[username] = user
+    return users
+
+
+def load_demo(
+    *, seed: int = 2026, incidents: int = 360, now: datetime | None = None
+) -> DemoSummary:
+    """Load the Lisbon demo; safe to run again."""
+    areas = services.area_import_geojson(
+        path=DATA / "lisbon_freguesias.geojson",
+        name_property="Freguesia",
+        code_property="Dicofre",
+        kind=Area.Kind.PARISH,
+        parent_code=MUNICIPALITY_CODE,
+        parent_name="Lisboa",
+    )
+    stations = services.stations_import_geojson(
+        path=DATA / "lisbon_police_security_pois.geojson",
+        source="cml-poi-seguranca",
+    )
+    users = _ensure_people()
+    summary = DemoSummary(
+        areas=f"{areas.created} created, {areas.updated} updated, {areas.unchanged} unchanged",
+        stations=f"{stations.created} created, {stations.unchanged} unchanged",
+        created=False,
+    )
+    if Incident.objects.filter(source="demo").exists():
+        return summary
+    with transaction.atomic():
+        _generate(users, random.Random(seed), incidents, now or timezone.now())
+    summary.created = True
+    return summary
+
+
+def _generate(users: dict, rng: random.Random, count: int, now: datetime) -> None:
+    parishes = list(Area.objects.filter(kind=Area.Kind.PARISH).order_by("code"))
+    officers = [u for name, u in users.items() if name.startswith("agente.")]
+    supervisor = users["chefe.costa"]
+    stations = list(PoliceStation.objects.order_by("id"))
+
+    patrols = []
+    kinds = [PatrolKind.CAR, PatrolKind.FOOT, PatrolKind.MOTORBIKE, PatrolKind.BICYCLE]
+    for i in range(10):
+        area = parishes[(i * 5) % len(parishes)]
+        patrol = Patrol.objects.filter(call_sign=f"LX-{i + 1:02d}").first() or (
+            services.patrol_create(
+                call_sign=f"LX-{i + 1:02d}",
+                kind=kinds[i % 4],
+                area=area,
+                status=[PatrolStatus.AVAILABLE, PatrolStatus.BUSY, PatrolStatus.OFF_DUTY][i % 3],
+                members=[officers[i % len(officers)]],
+                vehicle_id=f"{9000 + i}",
+                shift_starts_at=now.replace(minute=0, second=0, microsecond=0) - timedelta(hours=3),
+                shift_ends_at=now.replace(minute=0, second=0, microsecond=0) + timedelta(hours=5),
+            )
+        )
+        start = stations[i % len(stations)].location if stations else area.geom.point_on_surface
+        for step in range(6):
+            p = Point(
+                start.x + rng.uniform(-0.004, 0.004),
+                start.y + rng.uniform(-0.003, 0.003),
+                srid=4326,
+            )
+            # patrol 10 has not reported for an hour: the map shows it as stale
+            minutes = 60 + (5 - step) * 10 if i == 9 else (5 - step) * 2
+            services.patrol_record_position(
+                patrol=patrol,
+                location=p,
+                source="demo",
+                recorded_at=now - timedelta(minutes=minutes),
+            )
+        patrols.append(patrol)
+
+    codes, weights = zip(*CATEGORY_WEIGHTS.items(), strict=True)
+    created: list[Incident] = []
+    for n in range(count):
+        category = rng.choices(codes, weights)[0]
+        area = rng.choice(parishes)
+        age = timedelta(minutes=rng.randint(5, 28 * 24 * 60))
+        reported = now - age
+        # evenings and nights are busier for noise and public order
+        if category in ("noise", "public_order") and rng.random() < 0.7:
+            reported = reported.replace(hour=rng.choice([21, 22, 23, 0, 1, 2]))
+            reported = min(reported, now - timedelta(minutes=3))
+        if age < timedelta(hours=6):
+            target = rng.choice(
+                [
+                    IncidentStatus.NEW,
+                    IncidentStatus.ACKNOWLEDGED,
+                    IncidentStatus.DISPATCHED,
+                    IncidentStatus.ON_SCENE,
+                ]
+            )
+        elif age < timedelta(days=3):
+            target = rng.choice(
+                [
+                    IncidentStatus.ACKNOWLEDGED,
+                    IncidentStatus.RESOLVED,
+                    IncidentStatus.RESOLVED,
+                    IncidentStatus.CLOSED,
+                ]
+            )
+        else:
+            target = rng.choice([IncidentStatus.CLOSED] * 6 + [IncidentStatus.CANCELLED])
+        reporter = None
+        if rng.random() < 0.6:
+            reporter = {
+                "name": f"{rng.choice(FIRST)} {rng.choice(LAST)}",
+                "phone": f"9{rng.randint(10000000, 99999999)}",
+            }
+        incident = services.incident_create(
+            actor=supervisor,
+            category=category,
+            priority=rng.choices([Priority.HIGH, Priority.MEDIUM, Priority.LOW], [2, 5, 3])[0],
+            title=rng.choice(TITLES[category]),
+            description="",
+            location=_random_point_in(area, rng),
+            address=f"{rng.choice(STREETS)}, {rng.randint(1, 180)}",
+            reported_at=reported,
+            occurred_at=reported - timedelta(minutes=rng.randint(0, 40)),
+            source="demo",
+            external_id=f"demo-{n + 1:04d}",
+            reporter=reporter,
+        )
+        if target == IncidentStatus.CANCELLED:
+            services.incident_transition(
+                incident=incident, to_status=target, actor=supervisor, note="Sem fundamento."
+            )
+        else:
+            for step in _path_to(incident.status, target) or []:
+                services.incident_transition(
+                    incident=incident, to_status=step, actor=rng.choice(officers)
+                )
+        created.append(incident)
+
+    concerns = []
+    for i, (category, title, place) in enumerate(CONCERNS * 3):
+        if i >= 30:
+            break
+        area = parishes[(i * 7) % len(parishes)]
+        concern = services.concern_create(
+            actor=supervisor,
+            title=f"{title} ({area.name})",
+            category=category,
+            description=f"Problema recorrente em {place}; acordado em reunião com moradores.",
+            priority=[Priority.HIGH, Priority.MEDIUM, Priority.LOW][i % 3],
+            location=_random_point_in(area, rng),
+            address=place,
+            partners="Junta de Freguesia" if i % 2 else "Junta de Freguesia, CML Higiene Urbana",
+            next_review_on=(now + timedelta(days=rng.randint(-5, 21))).date(),
+            source="demo",
+            external_id=f"demo-concern-{i + 1:02d}",
+        )
+        steps = ["analysing", "responding", "assessing"][: i % 4]
+        for step in steps:
+            services.concern_transition(concern=concern, to_status=step, actor=supervisor)
+        same = [x for x in created if x.area_id == area.id and x.category.code == category][:4]
+        for incident in same:
+            services.incident_link_concern(incident=incident, concern=concern, actor=supervisor)
+        concerns.append(concern)
+
+    open_ones = [x for x in created if x.is_open or x.status == IncidentStatus.RESOLVED]
+    for i, item in enumerate(open_ones[:30] + concerns[:12]):
+        is_concern = not isinstance(item, Incident)
+        area_officers = [
+            o for o in officers if item.area_id in set(o.officer.areas.values_list("id", flat=True))
+        ] or officers
+        followup = services.followup_assign(
+            actor=supervisor,
+            incident=None if is_concern else item,
+            concern=item if is_concern else None,
+            title=(
+                "Contactar o munícipe e informar do resultado"
+                if i % 3 == 0
+                else "Verificar no local e registar a situação"
+            ),
+            due_at=now + timedelta(hours=rng.randint(-72, 120)),
+            assignee=rng.choice(area_officers),
+            tell_resident=i % 3 == 0,
+            allow_past_due=True,
+        )
+        if i % 5 == 1:
+            services.followup_start(followup=followup, actor=followup.assignee)
+        if i % 7 == 2:
+            services.followup_complete(
+                followup=followup,
+                actor=followup.assignee,
+                outcome="Situação verificada; munícipe informado.",
+                resident_told=followup.tell_resident,
+            )

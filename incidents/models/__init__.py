@@ -1,0 +1,40 @@
+"""Domain models, one module per sub-domain; import them from here."""
+
+from .areas import Area, PoliceStation
+from .choices import (
+    ConcernStatus,
+    FollowUpStatus,
+    IncidentStatus,
+    PatrolKind,
+    PatrolStatus,
+    Priority,
+)
+from .concerns import NeighbourhoodConcern
+from .followups import FollowUp
+from .incidents import Category, Incident, ReporterContact
+from .outbox import OutboxEvent
+from .patrols import Patrol, PatrolPosition
+from .people import OfficerProfile, PersonalDataAccess
+from .timeline import TimelineEntry
+
+__all__ = [
+    "Area",
+    "Category",
+    "ConcernStatus",
+    "FollowUp",
+    "FollowUpStatus",
+    "Incident",
+    "IncidentStatus",
+    "NeighbourhoodConcern",
+    "OfficerProfile",
+    "OutboxEvent",
+    "Patrol",
+    "PatrolKind",
+    "PatrolPosition",
+    "PatrolStatus",
+    "PersonalDataAccess",
+    "PoliceStation",
+    "Priority",
+    "ReporterContact",
+    "TimelineEntry",
+]

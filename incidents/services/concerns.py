@@ -1,0 +1,186 @@
+"""Neighbourhood-concern writes."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from django.contrib.gis.geos import Point
+from django.db import transaction
+from django.utils import timezone
+
+from .. import events
+from ..errors import InvalidInput, InvalidTransition
+from ..models import Category, NeighbourhoodConcern
+from ..models.choices import ConcernStatus, Priority
+from ._common import add_timeline, area_for, clean_point, next_reference, resolve_category
+
+
+def _emit_concern(concern: NeighbourhoodConcern) -> None:
+    concern.refresh_from_db(fields=["updated_at"])
+    events.emit(
+        "concern.upserted",
+        entity_type="concern",
+        entity_id=concern.id,
+        area_ids=[concern.area_id],
+        user_ids=[concern.owner_id, *concern.followups.values_list("assignee_id", flat=True)],
+        payload=events.concern_payload(concern),
+    )
+
+
+@transaction.atomic
+def concern_create(
+    *,
+    actor: Any = None,
+    actor_label: str = "",
+    title: str,
+    category: Category | str,
+    description: str = "",
+    priority: str = Priority.MEDIUM,
+    raised_by: str = NeighbourhoodConcern.RaisedBy.RESIDENTS,
+    location: Point | None = None,
+    address: str = "",
+    partners: str = "",
+    next_review_on: date | None = None,
+    owner: Any = None,
+    source: str = "koban",
+    external_id: str | None = None,
+) -> NeighbourhoodConcern:
+    if not (title or "").strip():
+        raise InvalidInput({"title": ["A concern needs a title."]})
+    if priority not in Priority.values:
+        raise InvalidInput({"priority": [f"Unknown priority '{priority}'."]})
+    location = clean_point(location)
+    concern = NeighbourhoodConcern.objects.create(
+        reference=next_reference(
+            "incidents_concern_reference_seq", "PC", timezone.localdate().year, 4
+        ),
+        title=title.strip()[:200],
+        description=description,
+        category=resolve_category(category),
+        priority=priority,
+        raised_by=raised_by,
+        location=location,
+        address=address,
+        area=area_for(location),
+        partners=partners,
+        next_review_on=next_review_on,
+        owner=owner,
+        source=source,
+        external_id=external_id,
+    )
+    add_timeline(
+        item=concern, kind="created", actor=actor, actor_label=actor_label, to_status=concern.status
+    )
+    _emit_concern(concern)
+    return concern
+
+
+def _lock(concern: NeighbourhoodConcern | int) -> NeighbourhoodConcern:
+    pk = concern.pk if isinstance(concern, NeighbourhoodConcern) else concern
+    return NeighbourhoodConcern.objects.select_for_update().select_related("category").get(pk=pk)
+
+
+_UPDATABLE = (
+    "title",
+    "description",
+    "priority",
+    "partners",
+    "next_review_on",
+    "address",
+    "category",
+    "owner",
+)
+
+
+@transaction.atomic
+def concern_update(
+    *,
+    concern: NeighbourhoodConcern | int,
+    actor: Any = None,
+    actor_label: str = "",
+    **changes: Any,
+) -> NeighbourhoodConcern:
+    unknown = set(changes) - set(_UPDATABLE) - {"location"}
+    if unknown:
+        raise InvalidInput({name: ["This field cannot be changed here."] for name in unknown})
+    obj = _lock(concern)
+    changed: dict[str, str] = {}
+    for name in _UPDATABLE:
+        if name in changes:
+            value = changes[name]
+            if name == "category":
+                value = resolve_category(value)
+            if name == "priority" and value not in Priority.values:
+                raise InvalidInput({"priority": [f"Unknown priority '{value}'."]})
+            if getattr(obj, name) != value:
+                changed[name] = str(value)
+                setattr(obj, name, value)
+    if "location" in changes:
+        obj.location = clean_point(changes["location"])
+        obj.area = area_for(obj.location)
+        changed["location"] = str(events._lonlat(obj.location))
+    if not changed:
+        return obj
+    obj.save()
+    add_timeline(
+        item=obj, kind="updated", actor=actor, actor_label=actor_label, data={"changed": changed}
+    )
+    _emit_concern(obj)
+    return obj
+
+
+@transaction.atomic
+def concern_transition(
+    *,
+    concern: NeighbourhoodConcern | int,
+    to_status: str,
+    actor: Any = None,
+    note: str = "",
+    actor_label: str = "",
+) -> NeighbourhoodConcern:
+    obj = _lock(concern)
+    if to_status not in ConcernStatus.values:
+        raise InvalidInput({"status": [f"Unknown status '{to_status}'."]})
+    if not obj.can_transition_to(to_status):
+        raise InvalidTransition(
+            entity="concern",
+            current=obj.status,
+            target=to_status,
+            allowed=obj.allowed_transitions(),
+        )
+    previous, obj.status = obj.status, to_status
+    obj.save()
+    add_timeline(
+        item=obj,
+        kind="status",
+        actor=actor,
+        actor_label=actor_label,
+        from_status=previous,
+        to_status=to_status,
+        text=note,
+    )
+    _emit_concern(obj)
+    return obj
+
+
+@transaction.atomic
+def concern_add_note(
+    *, concern: NeighbourhoodConcern | int, text: str, actor: Any = None, actor_label: str = ""
+) -> NeighbourhoodConcern:
+    text = (text or "").strip()
+    if not text:
+        raise InvalidInput({"text": ["A note cannot be empty."]})
+    obj = _lock(concern)
+    entry = add_timeline(item=obj, kind="note", actor=actor, actor_label=actor_label, text=text)
+    obj.save(update_fields=["updated_at"])
+    events.emit(
+        "timeline.added",
+        entity_type="concern",
+        entity_id=obj.id,
+        area_ids=[obj.area_id],
+        user_ids=[obj.owner_id],
+        payload=events.timeline_payload(entry),
+    )
+    _emit_concern(obj)
+    return obj

@@ -1,0 +1,85 @@
+"""Rows every Koban database needs: the role groups and the default categories.
+
+Run after every migrate (and after test flushes, which emit post_migrate too)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.models import Group, Permission
+
+from . import roles
+from .models import Category
+
+_OPERATIONAL = [
+    "incident",
+    "neighbourhoodconcern",
+    "followup",
+    "patrol",
+    "patrolposition",
+    "timelineentry",
+]
+_REFERENCE = ["area", "category", "policestation"]
+
+
+def _perms(app: str, models: list[str], actions: list[str]) -> list[Permission]:
+    codenames = [f"{a}_{m}" for m in models for a in actions]
+    return list(Permission.objects.filter(content_type__app_label=app, codename__in=codenames))
+
+
+def ensure_groups(**_: Any) -> None:
+    officer, _ = Group.objects.get_or_create(name=roles.OFFICER)
+    officer.permissions.set(
+        _perms("incidents", _OPERATIONAL, ["view", "add", "change"])
+        + _perms("incidents", _REFERENCE, ["view"])
+    )
+    supervisor, _ = Group.objects.get_or_create(name=roles.SUPERVISOR)
+    supervisor.permissions.set(
+        _perms("incidents", [*_OPERATIONAL, "reportercontact"], ["view", "add", "change"])
+        + _perms("incidents", _REFERENCE, ["view"])
+    )
+    integrator, _ = Group.objects.get_or_create(name=roles.INTEGRATOR)
+    integrator.permissions.set(
+        list(Permission.objects.filter(content_type__app_label="integrations"))
+        + _perms("incidents", _REFERENCE, ["view"])
+    )
+    admin, _ = Group.objects.get_or_create(name=roles.ADMINISTRATOR)
+    admin.permissions.set(
+        list(
+            Permission.objects.filter(
+                content_type__app_label__in=[
+                    "incidents",
+                    "integrations",
+                    "auth",
+                    "django_celery_beat",
+                    "authtoken",
+                ]
+            )
+        )
+    )
+
+
+DEFAULT_CATEGORIES = [
+    ("noise", "Ruído", "Noise"),
+    ("neighbour_dispute", "Conflito de vizinhança", "Neighbour dispute"),
+    ("public_space", "Espaço público", "Public space"),
+    ("traffic_parking", "Trânsito e estacionamento", "Traffic and parking"),
+    ("vandalism", "Vandalismo", "Vandalism"),
+    ("theft", "Furto", "Theft"),
+    ("public_order", "Ordem pública", "Public order"),
+    ("welfare_check", "Verificação de bem-estar", "Welfare check"),
+    ("other", "Outro", "Other"),
+]
+
+
+def ensure_default_categories(**_: Any) -> None:
+    """Seed the categories once; afterwards they are the force's data to edit."""
+    if Category.objects.exists():
+        return
+    for order, (code, pt, en) in enumerate(DEFAULT_CATEGORIES):
+        Category.objects.create(code=code, name_pt=pt, name_en=en, sort_order=order * 10)
+
+
+def ensure_base_rows(**kwargs: Any) -> None:
+    ensure_groups(**kwargs)
+    ensure_default_categories(**kwargs)

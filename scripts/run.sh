@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# `make run`: migrate, load the Lisbon demo, then web (Daphne), Celery worker and beat together.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PATH="$PWD/.venv/bin:$PATH"
+export KOBAN_PORT="${KOBAN_PORT:-8000}"
+python manage.py migrate --noinput
+python manage.py load_demo
+cat <<MSG
+
+  Koban is starting on http://127.0.0.1:${KOBAN_PORT}/  (Ctrl-C stops the web server,
+  the Celery worker and Celery beat together)
+
+MSG
+exec honcho -f Procfile start

@@ -1,0 +1,108 @@
+"""Shared fixtures: real PostGIS, real Redis; Lisbon parishes and one user per role."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from django.contrib.auth.models import Group
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED_DATA = ROOT.parent / "shared" / "data"
+# Browser tests drive sync Playwright inside pytest's event-loop-free thread.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "1")
+
+
+@pytest.fixture
+def areas(db):
+    """Lisbon's 24 parishes (and the municipality) as areas, keyed by name."""
+    from incidents.demo import DATA, MUNICIPALITY_CODE
+    from incidents.models import Area
+    from incidents.services import area_import_geojson
+
+    if not Area.objects.filter(kind=Area.Kind.PARISH).exists():
+        area_import_geojson(
+            path=DATA / "lisbon_freguesias.geojson",
+            name_property="Freguesia",
+            code_property="Dicofre",
+            parent_code=MUNICIPALITY_CODE,
+            parent_name="Lisboa",
+        )
+    return {a.name: a for a in Area.objects.all()}
+
+
+def _user(username: str, role: str, area_objs=()):
+    from django.contrib.auth import get_user_model
+
+    from incidents.models import OfficerProfile
+    from incidents.setup import ensure_groups
+
+    ensure_groups()
+    user = get_user_model().objects.create_user(
+        username=username, password="pw-" + username, first_name=username.title()
+    )
+    user.groups.add(Group.objects.get(name=role))
+    profile = OfficerProfile.objects.create(user=user)
+    profile.areas.set(area_objs)
+    return user
+
+
+@pytest.fixture
+def make_user(db):
+    return _user
+
+
+@pytest.fixture
+def supervisor(db):
+    return _user("chefe", "Supervisor")
+
+
+@pytest.fixture
+def administrator(db):
+    return _user("admin1", "Administrator")
+
+
+@pytest.fixture
+def integrator(db):
+    return _user("tecnico", "Integrator")
+
+
+@pytest.fixture
+def officer(areas):
+    """An officer of Arroios."""
+    return _user("agente", "Officer", [areas["Arroios"]])
+
+
+@pytest.fixture
+def other_officer(areas):
+    """An officer of Belém, who must not see Arroios' items."""
+    return _user("agente2", "Officer", [areas["Belém"]])
+
+
+# Points well inside parishes (checked against the CAOP boundaries).
+ARROIOS = (-9.1345, 38.7255)
+BELEM = (-9.2050, 38.6975)
+ATLANTIC = (-9.60, 38.60)
+
+
+@pytest.fixture
+def point():
+    from django.contrib.gis.geos import Point
+
+    def make(lonlat):
+        return Point(*lonlat, srid=4326)
+
+    return make
+
+
+@pytest.fixture
+def make_incident(areas, supervisor, point):
+    from incidents import services
+
+    def make(lonlat=ARROIOS, **kwargs):
+        kwargs.setdefault("category", "noise")
+        kwargs.setdefault("actor", supervisor)
+        return services.incident_create(location=point(lonlat) if lonlat else None, **kwargs)
+
+    return make

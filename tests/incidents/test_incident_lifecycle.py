@@ -1,0 +1,115 @@
+"""The incident lifecycle, area assignment and the timeline/outbox written with each change."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import transaction
+
+from incidents import services
+from incidents.errors import InvalidTransition
+from incidents.models import Incident, OutboxEvent, TimelineEntry
+from incidents.selectors import incidents_visible_to
+from tests.conftest import ARROIOS, ATLANTIC, BELEM
+
+pytestmark = pytest.mark.django_db
+
+
+def test_incident_in_arroios_gets_area_arroios_and_follows_a_move_to_belem(make_incident, point):
+    incident = make_incident(ARROIOS)
+    assert incident.area.name == "Arroios"
+    assert incident.reference.startswith("OC-")
+
+    moved = services.incident_move(incident=incident, location=point(BELEM))
+    moved.refresh_from_db()
+    assert moved.area.name == "Belém"
+    assert moved.timeline.filter(kind="moved").count() == 1
+
+
+def test_point_outside_every_area_is_kept_without_area_and_listed_as_such(make_incident):
+    incident = make_incident(ATLANTIC)
+    incident.refresh_from_db()
+    assert incident.area is None
+    assert incident.location is not None
+    assert list(Incident.objects.filter(area__isnull=True)) == [incident]
+
+
+def test_outside_every_area_is_refused_when_configured(make_incident, settings):
+    from incidents.errors import OutsideServiceArea
+
+    settings.KOBAN_REJECT_OUTSIDE_AREA = True
+    with pytest.raises(OutsideServiceArea):
+        make_incident(ATLANTIC)
+    assert not Incident.objects.exists()
+
+
+def _close(incident, actor):
+    for status in ("acknowledged", "resolved", "closed"):
+        incident = services.incident_transition(incident=incident, to_status=status, actor=actor)
+    return incident
+
+
+def test_closed_to_dispatched_is_refused_and_changes_nothing(make_incident, supervisor):
+    incident = _close(make_incident(), supervisor)
+    timeline_before = list(TimelineEntry.objects.filter(incident=incident).values_list("id"))
+    outbox_before = OutboxEvent.objects.count()
+    updated_at = Incident.objects.get(pk=incident.pk).updated_at
+
+    with pytest.raises(InvalidTransition) as caught:
+        services.incident_transition(incident=incident, to_status="dispatched", actor=supervisor)
+
+    assert "closed" in str(caught.value) and "dispatched" in str(caught.value)
+    row = Incident.objects.get(pk=incident.pk)
+    assert row.status == "closed" and row.updated_at == updated_at
+    assert list(TimelineEntry.objects.filter(incident=incident).values_list("id")) == (
+        timeline_before
+    )
+    assert OutboxEvent.objects.count() == outbox_before
+
+
+def test_valid_transition_writes_one_timeline_entry_and_one_outbox_row(make_incident, supervisor):
+    incident = make_incident()
+    timeline_before = TimelineEntry.objects.count()
+    outbox_before = OutboxEvent.objects.count()
+
+    services.incident_transition(incident=incident, to_status="acknowledged", actor=supervisor)
+
+    assert TimelineEntry.objects.count() == timeline_before + 1
+    entry = TimelineEntry.objects.latest("id")
+    assert (entry.from_status, entry.to_status, entry.actor) == ("new", "acknowledged", supervisor)
+    assert OutboxEvent.objects.count() == outbox_before + 1
+    event = OutboxEvent.objects.latest("id")
+    assert event.kind == "incident.upserted"
+    assert event.payload["status"] == "acknowledged"
+    assert event.area_ids == [incident.area_id]
+
+
+def test_outbox_sequence_strictly_increases(make_incident, supervisor):
+    first = make_incident()
+    services.incident_transition(incident=first, to_status="acknowledged", actor=supervisor)
+    ids = list(OutboxEvent.objects.order_by("created_at", "id").values_list("id", flat=True))
+    assert ids == sorted(ids) and len(set(ids)) == len(ids)
+
+
+def test_events_carry_no_personal_data(make_incident):
+    make_incident(reporter={"name": "Maria Almeida", "phone": "912345678"})
+    payload = OutboxEvent.objects.latest("id").payload
+    assert "Maria" not in str(payload) and "912345678" not in str(payload)
+
+
+def test_a_rolled_back_change_leaves_no_outbox_row(make_incident, supervisor):
+    incident = make_incident()
+    before = OutboxEvent.objects.count()
+    with pytest.raises(RuntimeError), transaction.atomic():
+        services.incident_transition(incident=incident, to_status="acknowledged", actor=supervisor)
+        raise RuntimeError("abort")
+    assert OutboxEvent.objects.count() == before
+    assert Incident.objects.get(pk=incident.pk).status == "new"
+
+
+def test_officer_sees_only_their_areas_and_assigned_items(make_incident, officer, other_officer):
+    mine = make_incident(ARROIOS)
+    theirs = make_incident(BELEM)
+    assert set(incidents_visible_to(officer)) == {mine}
+    assert set(incidents_visible_to(other_officer)) == {theirs}
+    services.incident_assign(incident=theirs, officer=officer)
+    assert set(incidents_visible_to(officer)) == {mine, theirs}
