@@ -1,11 +1,10 @@
-"""Dashboard pages and the API."""
+"""Dashboard pages."""
 
-from django.urls import include, path
+from django.urls import path
 
 from . import views
 
 app_name = "dashboard"
 urlpatterns = [
     path("", views.operations, name="operations"),
-    path("api/", include("dashboard.api.urls")),
 ]

@@ -9,6 +9,12 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
-    path("", include("dashboard.urls")),
+    # REST API v1 and its OpenAPI schema/docs (dashboard/api/urls.py).
+    path("api/", include("dashboard.api.urls")),
+    # Integrations' API endpoints live with the integrations app.
+    path("api/v1/integrations/", include("integrations.api_urls")),
+    # Integrations' pages for IT staff.
     path("integrations/", include("integrations.urls")),
+    # Dashboard pages (operations map, follow-up board, my work).
+    path("", include("dashboard.urls")),
 ]
