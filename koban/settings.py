@@ -25,18 +25,46 @@ def _require(condition: bool, message: str) -> None:
         raise ImproperlyConfigured(message)
 
 
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off", ""}
+
+
+def env_bool(name: str, default: bool) -> bool:
+    """A boolean variable; anything but a clear yes/no is refused, naming the variable."""
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    if raw.strip().lower() in _TRUE:
+        return True
+    if raw.strip().lower() in _FALSE:
+        return False
+    raise ImproperlyConfigured(f"{name}={raw!r} is not a boolean (use true/false)")
+
+
+def env_int(name: str, default: int, minimum: int = 0) -> int:
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name}={raw!r} is not a whole number") from None
+    _require(value >= minimum, f"{name} must be at least {minimum}")
+    return value
+
+
 # --- Core -----------------------------------------------------------------------------------
-DEBUG = env.bool("DEBUG", default=False)
+DEBUG = env_bool("DEBUG", False)
 SECRET_KEY = env.str("SECRET_KEY", default="")
 if not SECRET_KEY:
     _require(
-        DEBUG or env.bool("KOBAN_DEV", default=True),
+        DEBUG or env_bool("KOBAN_DEV", True),
         "SECRET_KEY must be set when DEBUG is off and KOBAN_DEV is false",
     )
     SECRET_KEY = "koban-development-only-not-secret"  # noqa: S105  (dev default, refused in prod)
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
-SERVE_STATIC = env.bool("SERVE_STATIC", default=True)
+SERVE_STATIC = env_bool("SERVE_STATIC", True)
 
 INSTALLED_APPS = [
     "daphne",
@@ -97,7 +125,7 @@ _require(
     DATABASES["default"]["ENGINE"] == "django.contrib.gis.db.backends.postgis",
     "DATABASE_URL must use the postgis:// scheme (Koban needs PostGIS)",
 )
-DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DB_CONN_MAX_AGE", default=0))
+DATABASES["default"].setdefault("CONN_MAX_AGE", env_int("DB_CONN_MAX_AGE", 0))
 # Lets several test runs share one server without sharing a test database.
 if env.str("KOBAN_TEST_DB", default=""):
     DATABASES["default"]["TEST"] = {"NAME": env.str("KOBAN_TEST_DB")}
@@ -117,7 +145,7 @@ CHANNEL_LAYERS = {
             "hosts": [REDIS_URL],
             # channels-redis drops silently when a channel is full: size it for a shift's burst;
             # clients replay anything lost from the outbox by sequence number.
-            "capacity": env.int("CHANNEL_CAPACITY", default=1000),
+            "capacity": env_int("CHANNEL_CAPACITY", 1000),
             "expiry": 30,
             "group_expiry": 86400,
         },
@@ -138,9 +166,9 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 4 * 3600}
-CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=600)
-CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=660)
-CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
+CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 600)
+CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 660)
+CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TIMEZONE = "UTC"
 
@@ -154,8 +182,8 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "dashboard:operations"
 LOGOUT_REDIRECT_URL = "login"
 SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=False)
-CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=False)
+SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", False)
+CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", False)
 
 # --- Internationalisation ------------------------------------------------------------------------
 LANGUAGE_CODE = env.str("LANGUAGE_CODE", default="pt-pt")
@@ -202,11 +230,11 @@ SPECTACULAR_SETTINGS = {
 # Where the domain hands committed outbox events for delivery (the live feed plugs in here).
 KOBAN_EVENT_PUBLISHER = env.str("KOBAN_EVENT_PUBLISHER", default="dashboard.live.publish_events")
 # Reject incidents located outside every area (True) or keep them unassigned (False).
-KOBAN_REJECT_OUTSIDE_AREA = env.bool("KOBAN_REJECT_OUTSIDE_AREA", default=False)
+KOBAN_REJECT_OUTSIDE_AREA = env_bool("KOBAN_REJECT_OUTSIDE_AREA", False)
 # Outbox rows older than this are pruned; a client further behind reloads its snapshot.
-KOBAN_OUTBOX_RETENTION_HOURS = env.int("KOBAN_OUTBOX_RETENTION_HOURS", default=72)
+KOBAN_OUTBOX_RETENTION_HOURS = env_int("KOBAN_OUTBOX_RETENTION_HOURS", 72)
 # A patrol position older than this is shown as stale.
-KOBAN_POSITION_STALE_MINUTES = env.int("KOBAN_POSITION_STALE_MINUTES", default=15)
+KOBAN_POSITION_STALE_MINUTES = env_int("KOBAN_POSITION_STALE_MINUTES", 15)
 # Optional basemap: a raster tile URL template ({z}/{x}/{y}); empty = parishes only.
 KOBAN_BASEMAP_URL = env.str("KOBAN_BASEMAP_URL", default="")
 
