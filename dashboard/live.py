@@ -1,29 +1,134 @@
-"""Publishing committed outbox events to the Channels layer (the live feed's sending side)."""
+"""The live feed's server side outside the socket: publishing committed outbox events to the
+Channels layer, and the outbox reads the consumer needs.
+
+Publishing is an optimisation, never the source of truth. The group message carries the events
+(frames already encoded) and `prev`, the committed sequence just before them. A consumer whose
+cursor is at or past `prev` forwards them without touching the database; any other consumer
+(a lost, dropped or reordered message) reads what it missed from the outbox. So delivery is
+exactly once and in order per client whatever channels-redis drops.
+"""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
+from importlib import import_module
+from typing import Any
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
+from django.conf import settings
+from django.contrib import auth
+from django.db import DatabaseError
+from django.db.models import Max, Min
+from django.http import HttpRequest
+
+from incidents import roles
+from incidents.models import OutboxEvent
+from incidents.selectors import events_after, user_area_ids
+
+from . import feed
 
 logger = logging.getLogger(__name__)
 
-OPERATIONS_GROUP = "operations"
+# Events per channel-layer message: keeps one message small when a transaction emits many.
+MAX_EVENTS_PER_MESSAGE = 100
+_WIRE_FIELDS = ("id", "kind", "entity_type", "entity_id", "area_ids", "user_ids", "payload")
 
 
-def publish_events(event_ids: list[int]) -> None:
-    """Tell every connected consumer that these outbox events were committed.
+def group_name() -> str:
+    """The one group every feed consumer joins; visibility is decided per consumer."""
+    return "koban.operations"
 
-    Consumers read the rows themselves (and filter by visibility), so a lost message only
-    delays delivery until the next one or the client's replay.
+
+def _wire(row: OutboxEvent) -> feed.WireEvent:
+    return feed.wire_event(
+        seq=row.id,
+        kind=row.kind,
+        entity_type=row.entity_type,
+        entity_id=row.entity_id,
+        area_ids=row.area_ids,
+        user_ids=row.user_ids,
+        payload=row.payload,
+    )
+
+
+def publish_events(event_ids: Iterable[int]) -> None:
+    """Hand committed outbox events to every connected consumer (called after commit).
+
+    Failures are logged and swallowed: the events are committed, and clients get them from the
+    outbox on their next message, heartbeat or reconnect.
     """
+    ids = sorted(set(event_ids))
     layer = get_channel_layer()
-    if layer is None:
+    if not ids or layer is None:
         return
     try:
-        async_to_sync(layer.group_send)(
-            OPERATIONS_GROUP, {"type": "outbox.committed", "ids": list(event_ids)}
+        # The whole id range, so each message is a contiguous run of the committed sequence.
+        rows = list(
+            OutboxEvent.objects.filter(id__gte=ids[0], id__lte=ids[-1])
+            .only(*_WIRE_FIELDS)
+            .order_by("id")
         )
-    except Exception:
-        logger.exception("channel layer unavailable; events %s stay in the outbox", event_ids)
+        prev = OutboxEvent.objects.filter(id__lt=ids[0]).aggregate(m=Max("id"))["m"] or 0
+    except DatabaseError:
+        logger.exception("reading outbox events %s failed; clients will replay them", ids)
+        return
+    messages = []
+    for start in range(0, len(rows), MAX_EVENTS_PER_MESSAGE):
+        chunk = rows[start : start + MAX_EVENTS_PER_MESSAGE]
+        messages.append({"type": "feed.events", "prev": prev, "events": [_wire(r) for r in chunk]})
+        prev = chunk[-1].id
+    try:
+        async_to_sync(_send_all)(layer, messages)
+    except Exception as exc:  # Redis down or full: the outbox keeps the events
+        logger.warning("channel layer unavailable (%r); events %s wait in the outbox", exc, ids)
+
+
+async def _send_all(layer: Any, messages: list[dict[str, Any]]) -> None:
+    for message in messages:
+        await layer.group_send(group_name(), message)
+
+
+# --- Reads for the consumer (run in database_sync_to_async) --------------------------------------
+
+
+def outbox_bounds() -> tuple[int, int]:
+    """(oldest retained id, newest id); (0, 0) for an empty outbox."""
+    bounds = OutboxEvent.objects.aggregate(oldest=Min("id"), newest=Max("id"))
+    return bounds["oldest"] or 0, bounds["newest"] or 0
+
+
+def wire_events_after(sequence: int, limit: int) -> list[feed.WireEvent]:
+    return [_wire(row) for row in events_after(sequence, limit).only(*_WIRE_FIELDS)]
+
+
+def prepare_viewer(user: Any) -> bool:
+    """Load the user's roles and areas once, so per-event visibility needs no query.
+
+    Returns whether the user may watch the feed at all (an operational role).
+    """
+    for attr in ("_koban_roles", "_koban_area_ids"):
+        if hasattr(user, attr):
+            delattr(user, attr)
+    roles.role_names(user)
+    user_area_ids(user)
+    return roles.is_operational(user)
+
+
+def current_user(session_key: str | None) -> Any:
+    """The session's user as of now (anonymous once logged out or the password changed)."""
+    engine = import_module(settings.SESSION_ENGINE)
+    request = HttpRequest()
+    request.session = engine.SessionStore(session_key)
+    return auth.get_user(request)
+
+
+def viewer_for_session(session_key: str | None, user_id: int) -> tuple[Any, int | None]:
+    """Re-check a connected viewer: (fresh user, None), or (None, close code) if refused now."""
+    user = current_user(session_key)
+    if not user.is_authenticated or user.pk != user_id:
+        return None, feed.CLOSE_UNAUTHENTICATED
+    if not prepare_viewer(user):
+        return None, feed.CLOSE_FORBIDDEN
+    return user, None

@@ -1,5 +1,11 @@
-"""Websocket routes."""
+"""Websocket routes (wrapped in koban/asgi.py by the origin check and session auth)."""
 
 from __future__ import annotations
 
-websocket_urlpatterns: list = []
+from django.urls import path
+
+from .consumers import OperationsConsumer
+
+websocket_urlpatterns = [
+    path("ws/operations/", OperationsConsumer.as_asgi()),
+]

@@ -80,6 +80,24 @@ def ensure_default_categories(**_: Any) -> None:
         Category.objects.create(code=code, name_pt=pt, name_en=en, sort_order=order * 10)
 
 
+def ensure_outbox_prune_schedule(**_: Any) -> None:
+    """Celery beat prunes the live-feed outbox hourly (retention: KOBAN_OUTBOX_RETENTION_HOURS)."""
+    from django.db import connection
+    from django_celery_beat.models import IntervalSchedule, PeriodicTask
+
+    if PeriodicTask._meta.db_table not in connection.introspection.table_names():
+        return  # django_celery_beat not migrated yet; the next migrate adds the schedule
+    every_hour = IntervalSchedule.objects.filter(every=1, period=IntervalSchedule.HOURS).first()
+    every_hour = every_hour or IntervalSchedule.objects.create(
+        every=1, period=IntervalSchedule.HOURS
+    )
+    PeriodicTask.objects.update_or_create(
+        name="Prune the live-feed outbox",
+        defaults={"task": "incidents.tasks.outbox_prune_task", "interval": every_hour},
+    )
+
+
 def ensure_base_rows(**kwargs: Any) -> None:
     ensure_groups(**kwargs)
     ensure_default_categories(**kwargs)
+    ensure_outbox_prune_schedule(**kwargs)

@@ -255,3 +255,16 @@ if os.environ.get("GDAL_LIBRARY_PATH"):
 
 # Debian 12 ships GDAL 3.6; Koban never opens user-supplied spatial reference files or URLs.
 SILENCED_SYSTEM_CHECKS = ["gis.W001"]
+
+# --- Live feed (websocket /ws/operations/, docs/live-feed.md) ------------------------------------
+# Seconds between heartbeats; each one also re-checks the session and catches up from the outbox.
+KOBAN_LIVE_HEARTBEAT_SECONDS = env.float("KOBAN_LIVE_HEARTBEAT_SECONDS", default=15.0)
+# A client that missed more events than this reloads its snapshot instead of replaying them.
+KOBAN_LIVE_MAX_REPLAY = env.int("KOBAN_LIVE_MAX_REPLAY", default=5000)
+# Frames waiting for one client's socket before it is disconnected as too slow (it reconnects).
+KOBAN_LIVE_MAX_BACKLOG = env.int("KOBAN_LIVE_MAX_BACKLOG", default=1000)
+_require(KOBAN_LIVE_HEARTBEAT_SECONDS > 0, "KOBAN_LIVE_HEARTBEAT_SECONDS must be positive")
+_require(KOBAN_LIVE_MAX_REPLAY > 0, "KOBAN_LIVE_MAX_REPLAY must be positive")
+_require(KOBAN_LIVE_MAX_BACKLOG > 0, "KOBAN_LIVE_MAX_BACKLOG must be positive")
+# channels-redis reports messages dropped on full channels at INFO: keep them in the logs.
+LOGGING["loggers"]["channels_redis"] = {"level": "INFO"}

@@ -1,0 +1,297 @@
+"""The operations feed over a websocket (`/ws/operations/`); protocol in docs/live-feed.md.
+
+A consumer authenticates from the session, joins the feed group, replays from the outbox what
+the client missed, then forwards the committed events its user may see, in sequence order. It
+never writes the database. Whenever it cannot vouch for the order (a lost group message, a
+heartbeat, a reconnect) it reads the outbox instead of trusting the channel layer.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import deque
+from contextlib import suppress
+from typing import Any
+from urllib.parse import parse_qs
+
+from channels.db import database_sync_to_async
+from channels.exceptions import StopConsumer
+from channels.generic.websocket import AsyncWebsocketConsumer
+from django.conf import settings
+from django.db import DatabaseError
+from redis.exceptions import RedisError
+
+from incidents.selectors import event_visible_to
+
+from . import feed, live
+
+logger = logging.getLogger(__name__)
+
+# Outbox rows read per query while replaying; the socket drains between two batches.
+REPLAY_BATCH = 500
+# The channel layer or the database went away: close, and let the client reconnect and replay.
+UNAVAILABLE = (RedisError, OSError, DatabaseError)
+
+
+class _SendQueue:
+    """Frames waiting for one client's socket, oldest first.
+
+    A patrol position still waiting here is dropped when a newer one for the same patrol is
+    queued (the latest wins), so a fleet of GPS feeds cannot pile up in front of a slow browser.
+    """
+
+    def __init__(self) -> None:
+        # Each slot: [frame, or None once superseded; seq of an event or None; coalescing key].
+        self._slots: deque[list[Any]] = deque()
+        self._latest: dict[tuple[str, int], list[Any]] = {}
+        self._ready = asyncio.Event()
+        self._drained = asyncio.Event()
+        self._drained.set()
+
+    def __len__(self) -> int:
+        return len(self._slots)
+
+    def put(self, frame: str, seq: int | None = None, key: tuple[str, int] | None = None) -> None:
+        slot = [frame, seq, key]
+        if key is not None:
+            older = self._latest.get(key)
+            if older is not None:
+                older[0] = None
+            self._latest[key] = slot
+        self._slots.append(slot)
+        self._drained.clear()
+        self._ready.set()
+
+    def drop_events(self) -> None:
+        """Forget queued events (a resume replays them); keep protocol messages such as hello."""
+        for slot in self._slots:
+            if slot[1] is not None:
+                slot[0] = None
+        self._latest.clear()
+
+    async def get(self) -> str:
+        while True:
+            while not self._slots:
+                self._drained.set()
+                self._ready.clear()
+                await self._ready.wait()
+            slot = self._slots.popleft()
+            if slot[2] is not None and self._latest.get(slot[2]) is slot:
+                del self._latest[slot[2]]
+            if slot[0] is not None:
+                return slot[0]
+
+    def sent(self) -> None:
+        if not self._slots:
+            self._drained.set()
+
+    async def drained(self) -> None:
+        await self._drained.wait()
+
+
+class OperationsConsumer(AsyncWebsocketConsumer):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.groups = []
+        self.user: Any = None
+        # The newest sequence this client has been given or deliberately skipped (not visible).
+        self.cursor = 0
+        self._lock = asyncio.Lock()
+        self._queue = _SendQueue()
+        self._tasks: list[asyncio.Task[None]] = []
+        self._closed = False
+        self._heartbeat_seconds = float(settings.KOBAN_LIVE_HEARTBEAT_SECONDS)
+        self._max_replay = int(settings.KOBAN_LIVE_MAX_REPLAY)
+        self._max_backlog = int(settings.KOBAN_LIVE_MAX_BACKLOG)
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        try:
+            await super().__call__(scope, receive, send)
+        except UNAVAILABLE as exc:
+            logger.warning("live feed: %r; closing so the client reconnects and replays", exc)
+            await self._stop(feed.CLOSE_UNAVAILABLE, send)
+        finally:
+            self._cancel_tasks()
+
+    # --- Socket life cycle -------------------------------------------------------------------
+
+    async def connect(self) -> None:
+        # Accept first: a refused handshake reaches the browser without its close code.
+        await self.accept()
+        user = self.scope.get("user")
+        if user is None or not user.is_authenticated:
+            await self._stop(feed.CLOSE_UNAUTHENTICATED)
+            return
+        if not await database_sync_to_async(live.prepare_viewer)(user):
+            await self._stop(feed.CLOSE_FORBIDDEN)
+            return
+        self.user = user
+        # Join before reading the newest sequence, so nothing committed in between is missed.
+        group = live.group_name()
+        await self.channel_layer.group_add(group, self.channel_name)
+        self.groups.append(group)
+        self._tasks = [
+            asyncio.create_task(self._write_loop()),
+            asyncio.create_task(self._heartbeat_loop()),
+        ]
+        query = parse_qs(self.scope.get("query_string", b"").decode("latin-1"))
+        invalid = None
+        try:
+            after = feed.parse_after((query.get("after") or [None])[-1])
+        except feed.ProtocolError as exc:
+            after, invalid = None, str(exc)
+        async with self._lock:
+            oldest, newest = await database_sync_to_async(live.outbox_bounds)()
+            self._queue.put(feed.hello_frame(newest, self._heartbeat_seconds))
+            if invalid:
+                self._queue.put(feed.error_frame(invalid))
+                self._reload(feed.RELOAD_UNKNOWN_SEQUENCE, newest)
+            else:
+                await self._start_from(after, oldest, newest)
+
+    async def websocket_disconnect(self, message: dict[str, Any]) -> None:
+        self._closed = True
+        self._cancel_tasks()
+        with suppress(*UNAVAILABLE):
+            for group in self.groups:
+                await self.channel_layer.group_discard(group, self.channel_name)
+        raise StopConsumer()
+
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
+        if self._closed or self.user is None:
+            return
+        try:
+            message = feed.parse_client_message(text_data)
+        except feed.ProtocolError as exc:
+            self._queue.put(feed.error_frame(str(exc)))
+            return
+        if isinstance(message, feed.Ping):
+            self._queue.put(feed.pong_frame())
+            return
+        async with self._lock:
+            self._queue.drop_events()
+            oldest, newest = await database_sync_to_async(live.outbox_bounds)()
+            await self._start_from(message.after, oldest, newest)
+
+    # --- Events from the channel layer (see dashboard.live.publish_events) -------------------
+
+    async def feed_events(self, message: dict[str, Any]) -> None:
+        events: list[feed.WireEvent] = message["events"]
+        if self._closed or self.user is None or not events:
+            return
+        async with self._lock:
+            last = events[-1]["seq"]
+            if last <= self.cursor or self._closed:
+                return
+            if message["prev"] <= self.cursor:
+                await self._deliver(events)
+                return
+            # Something between our cursor and these events never reached us: read the outbox.
+            logger.info(
+                "live feed: events %s..%s did not arrive; reading the outbox",
+                self.cursor + 1,
+                message["prev"],
+            )
+            if last - self.cursor > self._max_replay:
+                self._reload(feed.RELOAD_TOO_FAR_BEHIND, last)
+            else:
+                await self._catch_up()
+
+    # --- Delivery ---------------------------------------------------------------------------
+
+    async def _start_from(self, after: int | None, oldest: int, newest: int) -> None:
+        """Position the cursor at the client's `after` and replay, or tell it to reload."""
+        if after is None:
+            self.cursor = newest
+        elif after > newest:
+            self._reload(feed.RELOAD_UNKNOWN_SEQUENCE, newest)
+        elif after < oldest - 1:
+            self._reload(feed.RELOAD_EXPIRED, newest)
+        elif newest - after > self._max_replay:
+            self._reload(feed.RELOAD_TOO_FAR_BEHIND, newest)
+        else:
+            self.cursor = after
+            await self._catch_up()
+
+    def _reload(self, reason: str, sequence: int) -> None:
+        self.cursor = max(self.cursor, sequence)
+        self._queue.put(feed.reload_frame(reason, self.cursor))
+
+    async def _catch_up(self) -> None:
+        """Send everything committed after the cursor, from the outbox, in batches."""
+        replayed = 0
+        while not self._closed:
+            batch = await database_sync_to_async(live.wire_events_after)(self.cursor, REPLAY_BATCH)
+            if not batch:
+                return
+            await self._deliver(batch)
+            replayed += len(batch)
+            if len(batch) < REPLAY_BATCH:
+                return
+            if replayed >= self._max_replay:
+                _, newest = await database_sync_to_async(live.outbox_bounds)()
+                self._reload(feed.RELOAD_TOO_FAR_BEHIND, newest)
+                return
+            await self._queue.drained()
+
+    async def _deliver(self, events: list[feed.WireEvent]) -> None:
+        """Queue the events the user may see (positions coalesced); advance past all of them."""
+        fresh = [ev for ev in events if ev["seq"] > self.cursor]
+        for ev in feed.coalesce(fresh):
+            if not event_visible_to(self.user, ev):  # type: ignore[arg-type]
+                continue
+            if len(self._queue) >= self._max_backlog:
+                logger.info("live feed: %s is too slow; disconnecting it", self.user)
+                await self._stop(feed.CLOSE_TOO_SLOW)
+                return
+            key = (ev["kind"], ev["entity_id"]) if ev["kind"] in feed.COALESCED_KINDS else None
+            self._queue.put(ev["frame"], ev["seq"], key)
+        if fresh:
+            self.cursor = fresh[-1]["seq"]
+
+    async def _write_loop(self) -> None:
+        while True:
+            frame = await self._queue.get()
+            await self.base_send({"type": "websocket.send", "text": frame})
+            self._queue.sent()
+
+    async def _heartbeat_loop(self) -> None:
+        """Every few seconds: re-check the session, refresh the group, catch up, say the cursor."""
+        while not self._closed:
+            await asyncio.sleep(self._heartbeat_seconds)
+            try:
+                async with self._lock:
+                    if self._closed:
+                        return
+                    user, refused = await database_sync_to_async(live.viewer_for_session)(
+                        self.scope["session"].session_key, self.user.pk
+                    )
+                    if refused:
+                        await self._stop(refused)
+                        return
+                    self.user = user
+                    # Re-joining renews the membership before channels-redis' group_expiry.
+                    await self.channel_layer.group_add(live.group_name(), self.channel_name)
+                    await self._catch_up()
+                    if not self._closed:
+                        self._queue.put(feed.heartbeat_frame(self.cursor))
+            except UNAVAILABLE as exc:
+                logger.warning("live feed heartbeat: %r; closing so the client reconnects", exc)
+                await self._stop(feed.CLOSE_UNAVAILABLE)
+                return
+
+    async def _stop(self, code: int, send: Any = None) -> None:
+        """Close with a protocol code; nothing queued is sent after the close frame."""
+        if self._closed:
+            return
+        self._closed = True
+        self._cancel_tasks()
+        with suppress(Exception):
+            await (send or self.base_send)({"type": "websocket.close", "code": code})
+
+    def _cancel_tasks(self) -> None:
+        current = asyncio.current_task()
+        for task in self._tasks:
+            if task is not current:
+                task.cancel()
