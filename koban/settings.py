@@ -256,6 +256,26 @@ if os.environ.get("GDAL_LIBRARY_PATH"):
 # Debian 12 ships GDAL 3.6; Koban never opens user-supplied spatial reference files or URLs.
 SILENCED_SYSTEM_CHECKS = ["gis.W001"]
 
+# --- Integrations (sources, sync runs) ----------------------------------------------------------
+# Temporary failures (timeouts, HTTP 5xx) are retried this many times, backing off from this many
+# seconds (doubling each time); bad data, bad configuration and 401/403 are never retried.
+KOBAN_SYNC_MAX_RETRIES = env.int("KOBAN_SYNC_MAX_RETRIES", default=3)
+KOBAN_SYNC_RETRY_BACKOFF = env.int("KOBAN_SYNC_RETRY_BACKOFF", default=30)
+# One sync run's soft limit (the run stops and is marked failed) and hard limit (worker killed).
+KOBAN_SYNC_SOFT_TIME_LIMIT = env.int("KOBAN_SYNC_SOFT_TIME_LIMIT", default=900)
+KOBAN_SYNC_TIME_LIMIT = env.int("KOBAN_SYNC_TIME_LIMIT", default=960)
+# Seconds to wait for a remote system (connect and each read).
+KOBAN_SYNC_HTTP_TIMEOUT = env.float("KOBAN_SYNC_HTTP_TIMEOUT", default=30.0)
+# Largest response body or uploaded file a source may hand us, in megabytes.
+KOBAN_SYNC_MAX_BYTES_MB = env.int("KOBAN_SYNC_MAX_BYTES_MB", default=50)
+_require(KOBAN_SYNC_MAX_RETRIES >= 0, "KOBAN_SYNC_MAX_RETRIES must be 0 or more")
+_require(KOBAN_SYNC_RETRY_BACKOFF >= 1, "KOBAN_SYNC_RETRY_BACKOFF must be at least 1 second")
+_require(
+    0 < KOBAN_SYNC_SOFT_TIME_LIMIT < KOBAN_SYNC_TIME_LIMIT,
+    "KOBAN_SYNC_SOFT_TIME_LIMIT must be positive and below KOBAN_SYNC_TIME_LIMIT",
+)
+_require(KOBAN_SYNC_HTTP_TIMEOUT > 0, "KOBAN_SYNC_HTTP_TIMEOUT must be positive")
+
 # --- Live feed (websocket /ws/operations/, docs/live-feed.md) ------------------------------------
 # Seconds between heartbeats; each one also re-checks the session and catches up from the outbox.
 KOBAN_LIVE_HEARTBEAT_SECONDS = env.float("KOBAN_LIVE_HEARTBEAT_SECONDS", default=15.0)
@@ -268,3 +288,12 @@ _require(KOBAN_LIVE_MAX_REPLAY > 0, "KOBAN_LIVE_MAX_REPLAY must be positive")
 _require(KOBAN_LIVE_MAX_BACKLOG > 0, "KOBAN_LIVE_MAX_BACKLOG must be positive")
 # channels-redis reports messages dropped on full channels at INFO: keep them in the logs.
 LOGGING["loggers"]["channels_redis"] = {"level": "INFO"}
+
+# --- REST API v1 (dashboard/api) -----------------------------------------------------------------
+# One schema name per lifecycle, instead of drf-spectacular's hashed "Status7b7Enum".
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] = {
+    "IncidentStatusEnum": "incidents.models.choices.IncidentStatus",
+    "ConcernStatusEnum": "incidents.models.choices.ConcernStatus",
+    "FollowUpStatusEnum": "incidents.models.choices.FollowUpStatus",
+    "PatrolStatusEnum": "incidents.models.choices.PatrolStatus",
+}
