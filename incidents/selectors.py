@@ -8,12 +8,14 @@ anonymous users see no operational items.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
 from django.conf import settings
 from django.contrib.gis.geos import Point, Polygon
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from . import roles
@@ -24,6 +26,7 @@ from .models import (
     NeighbourhoodConcern,
     OutboxEvent,
     Patrol,
+    PatrolPosition,
     PoliceStation,
     TimelineEntry,
 )
@@ -195,3 +198,138 @@ def position_is_stale(at: datetime | None, now: datetime | None = None) -> bool:
         return True
     age = (now or timezone.now()) - at
     return age.total_seconds() > settings.KOBAN_POSITION_STALE_MINUTES * 60
+
+
+# --- Reads for the REST API (visibility first, then the joins a response needs) ------------------
+# Each helper starts from a `*_visible_to` queryset and fixes the related rows fetched, so list
+# and map endpoints issue the same number of queries whatever the page size.
+
+
+def latest_event_sequence() -> int:
+    """The newest outbox id: a snapshot read after it includes every event up to it."""
+    return OutboxEvent.objects.order_by("-id").values_list("id", flat=True).first() or 0
+
+
+def area_ids_with_descendants(area_ids: Iterable[int]) -> set[int]:
+    """The areas and all their sub-areas, so filtering by a municipality finds its parishes."""
+    ids = set(area_ids)
+    frontier = set(ids)
+    while frontier:
+        frontier = set(Area.objects.filter(parent_id__in=frontier).values_list("id", flat=True))
+        frontier -= ids
+        ids |= frontier
+    return ids
+
+
+def incidents_for_list(user: Any) -> QuerySet[Incident]:
+    """Visible incidents with what list rows and map features show (no area geometry)."""
+    return (
+        incidents_visible_to(user)
+        .select_related("category")
+        .annotate(area_name=F("area__name"))
+        .defer("description", "content_hash")
+    )
+
+
+def incident_for_detail(
+    user: Any, queryset: QuerySet[Incident] | None = None
+) -> QuerySet[Incident]:
+    """Incidents with their timeline and the follow-ups this user may see, prefetched."""
+    base = incidents_visible_to(user) if queryset is None else queryset
+    return (
+        base.select_related("category", "concern", "assigned_officer", "assigned_patrol")
+        .annotate(area_name=F("area__name"))
+        .prefetch_related(
+            Prefetch("timeline", queryset=TimelineEntry.objects.select_related("actor")),
+            Prefetch("followups", queryset=followups_for_list(user)),
+        )
+    )
+
+
+def concerns_for_list(user: Any) -> QuerySet[NeighbourhoodConcern]:
+    return (
+        concerns_visible_to(user)
+        .select_related("category", "owner")
+        .annotate(area_name=F("area__name"))
+        .defer("description", "content_hash")
+    )
+
+
+def concern_for_detail(
+    user: Any, queryset: QuerySet[NeighbourhoodConcern] | None = None
+) -> QuerySet[NeighbourhoodConcern]:
+    """Concerns with their timeline, the follow-ups and linked incidents this user may see."""
+    base = concerns_visible_to(user) if queryset is None else queryset
+    return (
+        base.select_related("category", "owner")
+        .annotate(area_name=F("area__name"))
+        .prefetch_related(
+            Prefetch("timeline", queryset=TimelineEntry.objects.select_related("actor")),
+            Prefetch("followups", queryset=followups_for_list(user)),
+            Prefetch(
+                "incidents",
+                queryset=incidents_visible_to(user)
+                .select_related("category")
+                .defer("description", "content_hash"),
+                to_attr="visible_incidents",
+            ),
+        )
+    )
+
+
+def followups_for_list(user: Any, queryset: QuerySet[FollowUp] | None = None) -> QuerySet[FollowUp]:
+    """Visible follow-ups with their item, people and area names joined in one query."""
+    base = followups_visible_to(user) if queryset is None else queryset
+    return (
+        base.select_related("incident", "concern", "assignee", "assignee_patrol", "assigned_by")
+        .defer("incident__description", "concern__description")
+        .annotate(
+            item_area_id=Coalesce("incident__area_id", "concern__area_id"),
+            item_area_name=Coalesce("incident__area__name", "concern__area__name"),
+        )
+    )
+
+
+def patrols_for_list(user: Any) -> QuerySet[Patrol]:
+    return (
+        patrols_visible_to(user)
+        .annotate(area_name=F("area__name"))
+        .prefetch_related(Prefetch("members", queryset=_user_model().objects.only("id")))
+    )
+
+
+def patrol_positions(patrol: Patrol) -> QuerySet[PatrolPosition]:
+    return PatrolPosition.objects.filter(patrol=patrol)
+
+
+def stations_for_map(user: Any) -> QuerySet[PoliceStation]:
+    return stations_visible_to(user).annotate(area_name=F("area__name"))
+
+
+def areas_for_list() -> QuerySet[Area]:
+    """Reference geography is not operational data: every signed-in user may read it."""
+    return Area.objects.defer("properties")
+
+
+def assignable_users(role: str | None = None) -> QuerySet[Any]:
+    """Active operational users (those a follow-up can go to), with their areas prefetched."""
+    names = [role] if role else [roles.OFFICER, roles.SUPERVISOR, roles.ADMINISTRATOR]
+    in_role = Q(groups__name__in=names)
+    if roles.ADMINISTRATOR in names:
+        in_role |= Q(is_superuser=True)
+    return (
+        _user_model()
+        .objects.filter(in_role, is_active=True)
+        .distinct()
+        .order_by("last_name", "first_name", "username", "id")
+        .prefetch_related(
+            Prefetch("officer__areas", queryset=Area.objects.only("id")),
+        )
+        .select_related("officer")
+    )
+
+
+def _user_model() -> Any:
+    from django.contrib.auth import get_user_model
+
+    return get_user_model()

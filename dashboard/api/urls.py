@@ -1,11 +1,81 @@
-"""API routes: /api/v1/ and the OpenAPI schema with its documentation pages."""
+"""API routes: /api/v1/ and the OpenAPI schema with its documentation pages (served locally)."""
 
-from django.urls import path
+from __future__ import annotations
+
+from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
+from .views import concerns, followups, incidents, patrols, reference
+
 app_name = "api"
+
+v1 = [
+    path("auth/token/", reference.TokenView.as_view(), name="token"),
+    path("me/", reference.MeView.as_view(), name="me"),
+    path("users/", reference.UserListView.as_view(), name="users"),
+    path("categories/", reference.CategoryListView.as_view(), name="categories"),
+    path("areas/", reference.AreaListView.as_view(), name="areas"),
+    path("areas/geojson/", reference.AreaGeoJSONView.as_view(), name="areas-geojson"),
+    path("stations/geojson/", reference.StationGeoJSONView.as_view(), name="stations-geojson"),
+    # Incidents
+    path("incidents/", incidents.IncidentListCreateView.as_view(), name="incidents"),
+    path("incidents/geojson/", incidents.IncidentGeoJSONView.as_view(), name="incidents-geojson"),
+    path("incidents/<int:pk>/", incidents.IncidentDetailView.as_view(), name="incident"),
+    path(
+        "incidents/<int:pk>/transition/",
+        incidents.IncidentTransitionView.as_view(),
+        name="incident-transition",
+    ),
+    path("incidents/<int:pk>/notes/", incidents.IncidentNoteView.as_view(), name="incident-notes"),
+    path(
+        "incidents/<int:pk>/link-concern/",
+        incidents.IncidentLinkConcernView.as_view(),
+        name="incident-link-concern",
+    ),
+    # Neighbourhood concerns
+    path("concerns/", concerns.ConcernListCreateView.as_view(), name="concerns"),
+    path("concerns/geojson/", concerns.ConcernGeoJSONView.as_view(), name="concerns-geojson"),
+    path("concerns/<int:pk>/", concerns.ConcernDetailView.as_view(), name="concern"),
+    path(
+        "concerns/<int:pk>/transition/",
+        concerns.ConcernTransitionView.as_view(),
+        name="concern-transition",
+    ),
+    path("concerns/<int:pk>/notes/", concerns.ConcernNoteView.as_view(), name="concern-notes"),
+    # Follow-ups
+    path("followups/", followups.FollowUpListCreateView.as_view(), name="followups"),
+    path("followups/<int:pk>/", followups.FollowUpDetailView.as_view(), name="followup"),
+    path("followups/<int:pk>/start/", followups.FollowUpStartView.as_view(), name="followup-start"),
+    path(
+        "followups/<int:pk>/complete/",
+        followups.FollowUpCompleteView.as_view(),
+        name="followup-complete",
+    ),
+    path(
+        "followups/<int:pk>/cancel/",
+        followups.FollowUpCancelView.as_view(),
+        name="followup-cancel",
+    ),
+    path(
+        "followups/<int:pk>/reassign/",
+        followups.FollowUpReassignView.as_view(),
+        name="followup-reassign",
+    ),
+    # Patrols
+    path("patrols/", patrols.PatrolListView.as_view(), name="patrols"),
+    path("patrols/geojson/", patrols.PatrolGeoJSONView.as_view(), name="patrols-geojson"),
+    path("patrols/<int:pk>/", patrols.PatrolDetailView.as_view(), name="patrol"),
+    path(
+        "patrols/<int:pk>/positions/",
+        patrols.PatrolPositionsView.as_view(),
+        name="patrol-positions",
+    ),
+    path("patrols/<int:pk>/status/", patrols.PatrolStatusView.as_view(), name="patrol-status"),
+]
+
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
     path("redoc/", SpectacularRedocView.as_view(url_name="api:schema"), name="redoc"),
+    path("v1/", include(v1)),
 ]

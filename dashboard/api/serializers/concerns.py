@@ -1,0 +1,135 @@
+"""Neighbourhood concerns: list rows, map features, the detail, and operation inputs."""
+
+from __future__ import annotations
+
+from rest_framework import serializers
+from rest_framework_gis.fields import GeometryField
+from rest_framework_gis.serializers import GeoFeatureModelSerializer
+
+from incidents import selectors
+from incidents.models import (
+    ConcernStatus,
+    IncidentStatus,
+    NeighbourhoodConcern,
+    Priority,
+)
+
+from .common import PointField, StrictInputSerializer, VisibleRelatedField, display_name
+from .followups import FollowUpSerializer
+from .incidents import _category_field
+from .timeline import TimelineEntrySerializer
+
+
+class ConcernListSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    reference = serializers.CharField()
+    title = serializers.CharField()
+    category = serializers.CharField(source="category.code")
+    priority = serializers.ChoiceField(choices=Priority.choices)
+    status = serializers.ChoiceField(choices=ConcernStatus.choices)
+    raised_by = serializers.ChoiceField(choices=NeighbourhoodConcern.RaisedBy.choices)
+    location = PointField(allow_null=True)
+    address = serializers.CharField()
+    area = serializers.IntegerField(source="area_id", allow_null=True)
+    area_name = serializers.CharField(allow_null=True)
+    next_review_on = serializers.DateField(allow_null=True)
+    owner = serializers.IntegerField(source="owner_id", allow_null=True)
+    owner_name = serializers.SerializerMethodField()
+    created_at = serializers.DateTimeField()
+    updated_at = serializers.DateTimeField()
+
+    def get_owner_name(self, obj: NeighbourhoodConcern) -> str:
+        return display_name(obj.owner)
+
+
+class ConcernFeatureSerializer(GeoFeatureModelSerializer):
+    location = GeometryField(precision=6)
+    category = serializers.CharField(source="category.code")
+    area_name = serializers.CharField(allow_null=True)
+
+    class Meta:
+        model = NeighbourhoodConcern
+        geo_field = "location"
+        fields = (
+            "id",
+            "location",
+            "reference",
+            "title",
+            "category",
+            "priority",
+            "status",
+            "area",
+            "area_name",
+            "address",
+            "next_review_on",
+            "updated_at",
+        )
+
+
+class LinkedIncidentSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    reference = serializers.CharField()
+    title = serializers.CharField()
+    category = serializers.CharField(source="category.code")
+    priority = serializers.ChoiceField(choices=Priority.choices)
+    status = serializers.ChoiceField(choices=IncidentStatus.choices)
+    reported_at = serializers.DateTimeField()
+
+
+class ConcernDetailSerializer(ConcernListSerializer):
+    """Expects a row from `selectors.concern_for_detail` (visible incidents prefetched)."""
+
+    description = serializers.CharField()
+    partners = serializers.CharField()
+    allowed_transitions = serializers.ListField(child=serializers.CharField())
+    source = serializers.CharField()
+    external_id = serializers.CharField(allow_null=True)
+    timeline = TimelineEntrySerializer(many=True)
+    followups = FollowUpSerializer(many=True)
+    incidents = LinkedIncidentSerializer(many=True, source="visible_incidents")
+
+
+# --- Inputs --------------------------------------------------------------------------------------
+
+
+def _owner_field() -> VisibleRelatedField:
+    return VisibleRelatedField(
+        selector=lambda user: selectors.assignable_users(),
+        what="officer",
+        required=False,
+        allow_null=True,
+        help_text="User id of the officer who looks after it.",
+    )
+
+
+class ConcernCreateSerializer(StrictInputSerializer):
+    title = serializers.CharField(max_length=200)
+    category = _category_field()
+    description = serializers.CharField(max_length=20000, allow_blank=True, default="")
+    priority = serializers.ChoiceField(choices=Priority.choices, default=Priority.MEDIUM)
+    raised_by = serializers.ChoiceField(
+        choices=NeighbourhoodConcern.RaisedBy.choices,
+        default=NeighbourhoodConcern.RaisedBy.RESIDENTS,
+    )
+    location = PointField(allow_null=True, required=False, default=None)
+    address = serializers.CharField(max_length=255, allow_blank=True, default="")
+    partners = serializers.CharField(max_length=255, allow_blank=True, default="")
+    next_review_on = serializers.DateField(required=False, allow_null=True)
+    owner = _owner_field()
+
+
+class ConcernUpdateSerializer(StrictInputSerializer):
+    title = serializers.CharField(max_length=200, required=False)
+    category = _category_field(required=False)
+    description = serializers.CharField(max_length=20000, allow_blank=True, required=False)
+    priority = serializers.ChoiceField(choices=Priority.choices, required=False)
+    location = PointField(allow_null=True, required=False)
+    address = serializers.CharField(max_length=255, allow_blank=True, required=False)
+    partners = serializers.CharField(max_length=255, allow_blank=True, required=False)
+    next_review_on = serializers.DateField(required=False, allow_null=True)
+    owner = _owner_field()
+
+
+class ConcernTransitionSerializer(StrictInputSerializer):
+    status = serializers.ChoiceField(choices=ConcernStatus.choices, help_text="The new status.")
+    note = serializers.CharField(max_length=5000, allow_blank=True, default="")

@@ -1,0 +1,194 @@
+"""Incidents: list rows, map features, the detail, and the inputs of each operation."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+from rest_framework_gis.fields import GeometryField
+from rest_framework_gis.serializers import GeoFeatureModelSerializer
+
+from incidents import selectors
+from incidents.models import Category, Incident, IncidentStatus, Priority
+
+from .common import PointField, StrictInputSerializer, VisibleRelatedField, display_name
+from .followups import FollowUpSerializer
+from .timeline import TimelineEntrySerializer
+
+
+class IncidentListSerializer(serializers.Serializer):
+    """A list row; expects rows from `selectors.incidents_for_list` (area_name annotated)."""
+
+    id = serializers.IntegerField()
+    reference = serializers.CharField()
+    title = serializers.CharField()
+    category = serializers.CharField(source="category.code")
+    priority = serializers.ChoiceField(choices=Priority.choices)
+    status = serializers.ChoiceField(choices=IncidentStatus.choices)
+    location = PointField(allow_null=True)
+    address = serializers.CharField()
+    area = serializers.IntegerField(source="area_id", allow_null=True)
+    area_name = serializers.CharField(allow_null=True)
+    concern = serializers.IntegerField(source="concern_id", allow_null=True)
+    assigned_officer = serializers.IntegerField(source="assigned_officer_id", allow_null=True)
+    assigned_patrol = serializers.IntegerField(source="assigned_patrol_id", allow_null=True)
+    reported_at = serializers.DateTimeField()
+    updated_at = serializers.DateTimeField()
+
+
+class IncidentFeatureSerializer(GeoFeatureModelSerializer):
+    """A map feature: id = incident id, geometry = its point."""
+
+    location = GeometryField(precision=6)
+    category = serializers.CharField(source="category.code")
+    area_name = serializers.CharField(allow_null=True)
+
+    class Meta:
+        model = Incident
+        geo_field = "location"
+        fields = (
+            "id",
+            "location",
+            "reference",
+            "title",
+            "category",
+            "priority",
+            "status",
+            "area",
+            "area_name",
+            "address",
+            "reported_at",
+            "updated_at",
+            "concern",
+        )
+
+
+class ReporterSerializer(serializers.Serializer):
+    """A resident's contact: personal data, shown only to those who need it (access logged)."""
+
+    name = serializers.CharField(max_length=200, allow_blank=True, required=False)
+    phone = serializers.CharField(max_length=50, allow_blank=True, required=False)
+    email = serializers.EmailField(max_length=254, allow_blank=True, required=False)
+
+
+class IncidentDetailSerializer(serializers.Serializer):
+    """Everything about one incident. `reporter` comes from the view (through the service
+    that logs the consultation) in the context; it is null for users who may not see it."""
+
+    id = serializers.IntegerField()
+    reference = serializers.CharField()
+    title = serializers.CharField()
+    description = serializers.CharField()
+    category = serializers.CharField(source="category.code")
+    priority = serializers.ChoiceField(choices=Priority.choices)
+    status = serializers.ChoiceField(choices=IncidentStatus.choices)
+    allowed_transitions = serializers.ListField(child=serializers.CharField())
+    location = PointField(allow_null=True)
+    address = serializers.CharField()
+    area = serializers.IntegerField(source="area_id", allow_null=True)
+    area_name = serializers.CharField(allow_null=True)
+    reported_at = serializers.DateTimeField()
+    occurred_at = serializers.DateTimeField(allow_null=True)
+    resolved_at = serializers.DateTimeField(allow_null=True)
+    closed_at = serializers.DateTimeField(allow_null=True)
+    created_at = serializers.DateTimeField()
+    updated_at = serializers.DateTimeField()
+    concern = serializers.IntegerField(source="concern_id", allow_null=True)
+    concern_reference = serializers.SerializerMethodField()
+    concern_title = serializers.SerializerMethodField()
+    duplicate_of = serializers.IntegerField(source="duplicate_of_id", allow_null=True)
+    assigned_officer = serializers.IntegerField(source="assigned_officer_id", allow_null=True)
+    assigned_officer_name = serializers.SerializerMethodField()
+    assigned_patrol = serializers.IntegerField(source="assigned_patrol_id", allow_null=True)
+    assigned_patrol_call_sign = serializers.SerializerMethodField()
+    source = serializers.CharField()
+    external_id = serializers.CharField(allow_null=True)
+    timeline = TimelineEntrySerializer(many=True)
+    followups = FollowUpSerializer(many=True)
+    can_see_personal_data = serializers.SerializerMethodField()
+    reporter = serializers.SerializerMethodField()
+
+    def get_concern_reference(self, obj: Incident) -> str | None:
+        return obj.concern.reference if obj.concern_id else None
+
+    def get_concern_title(self, obj: Incident) -> str | None:
+        return obj.concern.title if obj.concern_id else None
+
+    def get_assigned_officer_name(self, obj: Incident) -> str:
+        return display_name(obj.assigned_officer)
+
+    def get_assigned_patrol_call_sign(self, obj: Incident) -> str:
+        return obj.assigned_patrol.call_sign if obj.assigned_patrol_id else ""
+
+    def get_can_see_personal_data(self, obj: Incident) -> bool:
+        return bool(self.context.get("can_see_personal_data"))
+
+    @extend_schema_field(ReporterSerializer(allow_null=True))
+    def get_reporter(self, obj: Incident) -> dict[str, Any] | None:
+        contact = self.context.get("reporter")
+        return ReporterSerializer(contact).data if contact is not None else None
+
+
+# --- Inputs --------------------------------------------------------------------------------------
+
+
+def _category_field(**kwargs: Any) -> serializers.SlugRelatedField:
+    return serializers.SlugRelatedField(
+        slug_field="code",
+        queryset=Category.objects.filter(active=True),
+        error_messages={"does_not_exist": "Unknown category '{value}'."},
+        help_text="Category code (see /api/v1/categories/).",
+        **kwargs,
+    )
+
+
+class IncidentCreateSerializer(StrictInputSerializer):
+    category = _category_field()
+    priority = serializers.ChoiceField(choices=Priority.choices, default=Priority.MEDIUM)
+    title = serializers.CharField(max_length=200, allow_blank=True, default="")
+    description = serializers.CharField(max_length=20000, allow_blank=True, default="")
+    location = PointField(allow_null=True, required=False, default=None)
+    address = serializers.CharField(max_length=255, allow_blank=True, default="")
+    reported_at = serializers.DateTimeField(required=False, help_text="Default: now.")
+    occurred_at = serializers.DateTimeField(required=False, allow_null=True)
+    reporter = ReporterSerializer(
+        required=False, allow_null=True, help_text="The resident who reported it (optional)."
+    )
+
+
+class IncidentUpdateSerializer(StrictInputSerializer):
+    """Descriptive fields and the location; status changes go through /transition/."""
+
+    category = _category_field(required=False)
+    priority = serializers.ChoiceField(choices=Priority.choices, required=False)
+    title = serializers.CharField(max_length=200, allow_blank=True, required=False)
+    description = serializers.CharField(max_length=20000, allow_blank=True, required=False)
+    location = PointField(allow_null=True, required=False)
+    address = serializers.CharField(max_length=255, allow_blank=True, required=False)
+    occurred_at = serializers.DateTimeField(required=False, allow_null=True)
+
+
+class IncidentTransitionSerializer(StrictInputSerializer):
+    status = serializers.ChoiceField(choices=IncidentStatus.choices, help_text="The new status.")
+    note = serializers.CharField(max_length=5000, allow_blank=True, default="")
+    duplicate_of = VisibleRelatedField(
+        selector=selectors.incidents_visible_to,
+        what="incident",
+        required=False,
+        allow_null=True,
+        help_text="For status `duplicate`: the incident this one repeats.",
+    )
+
+
+class NoteSerializer(StrictInputSerializer):
+    text = serializers.CharField(max_length=5000)
+
+
+class LinkConcernSerializer(StrictInputSerializer):
+    concern = VisibleRelatedField(
+        selector=selectors.concerns_visible_to,
+        what="concern",
+        allow_null=True,
+        help_text="The concern this incident is part of, or null to unlink.",
+    )

@@ -1,0 +1,1 @@
+"""API v1 views: one view per operation, each calling one service; reads through selectors."""
