@@ -30,6 +30,8 @@ logger = logging.getLogger(__name__)
 
 # Outbox rows read per query while replaying; the socket drains between two batches.
 REPLAY_BATCH = 500
+# A replay waits this long for a full send queue to drain before giving up on the client.
+DRAIN_TIMEOUT_SECONDS = 30.0
 # The channel layer or the database went away: close, and let the client reconnect and replay.
 UNAVAILABLE = (RedisError, OSError, DatabaseError)
 
@@ -225,7 +227,7 @@ class OperationsConsumer(AsyncWebsocketConsumer):
             batch = await database_sync_to_async(live.wire_events_after)(self.cursor, REPLAY_BATCH)
             if not batch:
                 return
-            await self._deliver(batch)
+            await self._deliver(batch, replaying=True)
             replayed += len(batch)
             if len(batch) < REPLAY_BATCH:
                 return
@@ -235,12 +237,19 @@ class OperationsConsumer(AsyncWebsocketConsumer):
                 return
             await self._queue.drained()
 
-    async def _deliver(self, events: list[feed.WireEvent]) -> None:
-        """Queue the events the user may see (positions coalesced); advance past all of them."""
+    async def _deliver(self, events: list[feed.WireEvent], replaying: bool = False) -> None:
+        """Queue the events the user may see (positions coalesced); advance past all of them.
+
+        Live events never wait: a client whose queue is full is disconnected. A replay waits
+        for the socket to drain, up to DRAIN_TIMEOUT_SECONDS.
+        """
         fresh = [ev for ev in events if ev["seq"] > self.cursor]
         for ev in feed.coalesce(fresh):
             if not event_visible_to(self.user, ev):  # type: ignore[arg-type]
                 continue
+            if len(self._queue) >= self._max_backlog and replaying:
+                with suppress(TimeoutError):
+                    await asyncio.wait_for(self._queue.drained(), DRAIN_TIMEOUT_SECONDS)
             if len(self._queue) >= self._max_backlog:
                 logger.info("live feed: %s is too slow; disconnecting it", self.user)
                 await self._stop(feed.CLOSE_TOO_SLOW)
