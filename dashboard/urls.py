@@ -7,4 +7,6 @@ from . import views
 app_name = "dashboard"
 urlpatterns = [
     path("", views.operations, name="operations"),
+    path("followups/", views.followup_board, name="followups"),
+    path("my-work/", views.my_work, name="my_work"),
 ]

@@ -1,0 +1,173 @@
+"""What templates need beyond Django's tags: role checks and the page's JSON configuration.
+
+The browser code reads its configuration and its translated strings from two json_script
+blocks, so the JavaScript has no build step and no second translation catalogue.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import template
+from django.conf import settings
+from django.urls import reverse
+from django.utils.translation import get_language, gettext
+
+from incidents import roles
+from incidents.models import Area, Category
+from incidents.models.choices import (
+    ConcernStatus,
+    FollowUpStatus,
+    IncidentStatus,
+    PatrolKind,
+    PatrolStatus,
+    Priority,
+)
+
+register = template.Library()
+
+
+@register.filter
+def has_role(user: Any, names: str) -> bool:
+    """`{% if user|has_role:"Integrator,Administrator" %}`"""
+    return roles.has_role(user, *[n.strip() for n in names.split(",") if n.strip()])
+
+
+@register.filter
+def is_operational(user: Any) -> bool:
+    return roles.is_operational(user)
+
+
+@register.filter
+def sees_everything(user: Any) -> bool:
+    return roles.sees_everything(user)
+
+
+def _labels(choices: Any) -> dict[str, str]:
+    return {value: str(label) for value, label in choices.choices}
+
+
+@register.simple_tag(takes_context=True)
+def koban_config(context: template.Context) -> dict[str, Any]:
+    """Everything the page scripts need to start: who, where, which words, which URLs."""
+    request = context["request"]
+    user = request.user
+    language = get_language() or settings.LANGUAGE_CODE
+    return {
+        "me": {
+            "id": user.id,
+            "username": user.get_username(),
+            "name": user.get_full_name() or user.get_username(),
+            "roles": sorted(roles.role_names(user)),
+            "sees_everything": roles.sees_everything(user),
+            "can_assign": roles.sees_everything(user),
+        },
+        "language": language,
+        "locale": "pt-PT" if language.startswith("pt") else "en-GB",
+        "timeZone": settings.TIME_ZONE,
+        "api": "/api/v1/",
+        "ws": "/ws/operations/",
+        "basemap": settings.KOBAN_BASEMAP_URL,
+        "staleMinutes": settings.KOBAN_POSITION_STALE_MINUTES,
+        "urls": {
+            "operations": reverse("dashboard:operations"),
+            "followups": reverse("dashboard:followups"),
+            "my_work": reverse("dashboard:my_work"),
+        },
+        "labels": {
+            "incident_status": _labels(IncidentStatus),
+            "concern_status": _labels(ConcernStatus),
+            "followup_status": _labels(FollowUpStatus),
+            "priority": _labels(Priority),
+            "patrol_status": _labels(PatrolStatus),
+            "patrol_kind": _labels(PatrolKind),
+            "area_kind": _labels(Area.Kind),
+            "category": {c.code: c.label(language) for c in Category.objects.all()},
+        },
+        "strings": ui_strings(),
+    }
+
+
+def ui_strings() -> dict[str, str]:
+    """Words the scripts write into the page, translated for the active language."""
+    return {
+        "live_connected": gettext("Live"),
+        "live_connecting": gettext("Connecting…"),
+        "live_reconnecting": gettext("Reconnecting…"),
+        "live_offline": gettext("Offline"),
+        "live_catching_up": gettext("Catching up…"),
+        "loading": gettext("Loading…"),
+        "load_failed": gettext("Could not load the data. Retrying…"),
+        "no_results": gettext("Nothing matches these filters."),
+        "incidents": gettext("Incidents"),
+        "concerns": gettext("Neighbourhood concerns"),
+        "concern": gettext("Neighbourhood concern"),
+        "incident": gettext("Incident"),
+        "patrols": gettext("Patrols"),
+        "stations": gettext("Police stations"),
+        "stale": gettext("no recent position"),
+        "position_at": gettext("position at"),
+        "close": gettext("Close"),
+        "status": gettext("Status"),
+        "priority": gettext("Priority"),
+        "category": gettext("Category"),
+        "address": gettext("Address"),
+        "area": gettext("Area"),
+        "reported_at": gettext("Reported"),
+        "updated_at": gettext("Updated"),
+        "description": gettext("Description"),
+        "change_status": gettext("Change status"),
+        "no_next_status": gettext("This item is in a final state."),
+        "timeline": gettext("Timeline"),
+        "add_note": gettext("Add note"),
+        "note_placeholder": gettext("What happened, what was done…"),
+        "linked_incidents": gettext("Linked incidents"),
+        "linked_concern": gettext("Part of the neighbourhood concern"),
+        "none": gettext("None"),
+        "followups": gettext("Follow-ups"),
+        "no_followups": gettext("No follow-ups."),
+        "assign_followup": gettext("Assign a follow-up"),
+        "what_to_do": gettext("What to do"),
+        "assignee": gettext("Assigned to"),
+        "due": gettext("Due"),
+        "tell_resident": gettext("Tell the resident"),
+        "assign": gettext("Assign"),
+        "reassign": gettext("Reassign"),
+        "cancel": gettext("Cancel"),
+        "start": gettext("Start"),
+        "complete": gettext("Mark as done"),
+        "outcome": gettext("Outcome"),
+        "outcome_placeholder": gettext("What was done and what was found"),
+        "resident_told": gettext("The resident was told"),
+        "overdue": gettext("Overdue"),
+        "n_overdue": gettext("{n} overdue"),
+        "done": gettext("Done"),
+        "done_recently": gettext("Done recently"),
+        "complete_submit": gettext("Complete"),
+        "assigned_by": gettext("assigned by"),
+        "reporter": gettext("Reporter (personal data)"),
+        "reporter_name": gettext("Name"),
+        "reporter_phone": gettext("Phone"),
+        "reporter_email": gettext("Email"),
+        "reporter_logged": gettext("Your consultation of this contact is logged."),
+        "error": gettext("Something went wrong. Please try again."),
+        "conflict": gettext("The status changed meanwhile. Allowed now:"),
+        "no_area": gettext("Outside the service area"),
+        "unassigned": gettext("Unassigned"),
+        "no_work": gettext("No follow-ups assigned to you. Good work."),
+        "shown_of": gettext("Showing the first {n}. Narrow the filters to see more."),
+        "count_incidents": gettext("{n} incidents"),
+        "count_concerns": gettext("{n} concerns"),
+        "select_assignee": gettext("Choose an officer"),
+        "timeline_created": gettext("Created"),
+        "timeline_status": gettext("Status changed"),
+        "timeline_note": gettext("Note"),
+        "timeline_followup": gettext("Follow-up"),
+        "timeline_linked": gettext("Linked"),
+        "timeline_moved": gettext("Location changed"),
+        "timeline_updated": gettext("Updated"),
+        "timeline_imported": gettext("Imported"),
+        "next_review": gettext("Next review"),
+        "partners": gettext("Partners"),
+        "heat": gettext("Heat view"),
+    }
