@@ -105,7 +105,7 @@ class IncidentFields(AdapterConfig):
 class IncidentMapping(AdapterConfig):
     """Options shared by the adapters that turn rows or features into incidents."""
 
-    fields: IncidentFields
+    fields: IncidentFields = Field(description="Where each incident field comes from.")
     categories: dict[str, CategoryCode] = Field(
         default_factory=dict,
         description="Upstream value -> Koban category code; the key 'default' catches the rest.",

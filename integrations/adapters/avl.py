@@ -38,7 +38,9 @@ class AVLConfig(AdapterConfig):
     records_path: str | None = Field(
         None, description="JSON only: dotted path to the list of positions (e.g. data.vehicles)."
     )
-    fields: PositionFields = Field(default_factory=PositionFields)
+    fields: PositionFields = Field(
+        default_factory=PositionFields, description="Column or key of each value."
+    )
     speed_unit: Literal["km/h", "m/s", "mph"] = Field("km/h", description="Unit of `speed`.")
     offset_lon: float = Field(0.0, ge=-360, le=360, description="Added to every longitude.")
     offset_lat: float = Field(0.0, ge=-180, le=180, description="Added to every latitude.")
@@ -79,9 +81,21 @@ class AVLAdapter(Adapter):
         if config.format == "csv":
             try:
                 reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=config.delimiter)
-                return [{k: v for k, v in row.items() if k is not None} for row in reader]
+                rows = [{k: v for k, v in row.items() if k is not None} for row in reader]
             except csv.Error as exc:
                 raise PermanentError(f"{fetched.url}: the CSV breaks: {exc}.") from exc
+            header = reader.fieldnames or []
+            missing = [
+                f"config.fields.{key}: no column '{column}'"
+                for key, column in config.fields.model_dump().items()
+                if column and column not in header
+            ]
+            if missing:
+                raise PermanentError(
+                    f"{fetched.url} lacks mapped columns ({'; '.join(missing)}); "
+                    f"its columns are: {', '.join(h for h in header if h)}."
+                )
+            return rows
         body = parse_json(text, fetched.url)
         try:
             items = values.dotted(body, config.records_path)

@@ -108,9 +108,11 @@ class CSVAdapter(Adapter):
         if short:
             raise MappingError(f"the row ends early; no value for {', '.join(short)}.")
         if config.latlon:
-            location = values.latlon_text(raw[config.latlon], config.latlon)
+            location = values.latlon_text(values.pick(raw, config.latlon), config.latlon)
         elif config.longitude and config.latitude:
-            location = values.lonlat(raw[config.longitude], raw[config.latitude], "coordinates")
+            location = values.lonlat(
+                values.pick(raw, config.longitude), values.pick(raw, config.latitude), "coordinates"
+            )
         else:
             location = None
         return incident_from_fields(raw, config, location)

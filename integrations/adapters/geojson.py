@@ -75,7 +75,8 @@ class GeoJSONAdapter(Adapter):
     Config = GeoJSONConfig
 
     def _pages(self, config: GeoJSONConfig, http: Http, *, limit: int | None = None):
-        params: dict[str, Any] = dict(config.params)
+        # A `next` link carries its own query; params apply to the first request only.
+        params: dict[str, Any] | None = dict(config.params)
         if limit or config.limit:
             params["limit"] = limit or config.limit
         headers = http.auth_headers(config.auth_header_env)
@@ -91,7 +92,7 @@ class GeoJSONAdapter(Adapter):
             yield body, features
             if not features:
                 return
-            url, params = _next_link(body, url), {}
+            url, params = _next_link(body, url), None
 
     def check(self, config: GeoJSONConfig, http: Http) -> str:
         for body, features in self._pages(config, http, limit=1):

@@ -65,8 +65,10 @@ class SensorThingsConfig(AdapterConfig):
     datastreams: list[int | str] = Field(
         min_length=1, description="Ids of the Datastreams to watch (one concern per datastream)."
     )
-    rule: ThresholdRule
-    concern: ConcernTemplate = Field(default_factory=ConcernTemplate)
+    rule: ThresholdRule = Field(description="When an observation counts as a breach.")
+    concern: ConcernTemplate = Field(
+        default_factory=ConcernTemplate, description="The concern a breach opens."
+    )
     location: tuple[float, float] | None = Field(
         None, description="[lon, lat] of the concern; default: the Thing's Location."
     )
@@ -155,7 +157,10 @@ class SensorThingsAdapter(Adapter):
             info = self._datastream(config, http, ident)
             since_text = since_by_stream.get(str(ident))
             since = values.moment(since_text, "cursor", tz="UTC") if since_text else None
-            params: dict[str, Any] = {"$orderby": "phenomenonTime asc", "$top": config.page_size}
+            params: dict[str, Any] | None = {
+                "$orderby": "phenomenonTime asc",
+                "$top": config.page_size,
+            }
             if since_text:
                 params["$filter"] = f"phenomenonTime gt {since_text}"
             url: str | None = (
@@ -183,7 +188,8 @@ class SensorThingsAdapter(Adapter):
                         latest = at
                     yield {"datastream": info, "observation": observation}
                 next_link = body.get("@iot.nextLink")
-                url, params = (urljoin(fetched.url, next_link), {}) if next_link else (None, {})
+                # The next link carries its own query; params apply to the first page only.
+                url, params = (urljoin(fetched.url, next_link) if next_link else None), None
             if latest is not None:
                 since_by_stream[str(ident)] = latest.isoformat().replace("+00:00", "Z")
         return {"since": since_by_stream} if since_by_stream else {}
