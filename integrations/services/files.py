@@ -61,7 +61,7 @@ def _entry_errors(index: int, entry: Any, seen: set[str]) -> tuple[str, dict[str
     if name in seen:
         errors["name"] = [f"'{name}' appears twice in the file."]
     seen.add(name)
-    if "name" not in errors and entry.get("adapter"):
+    if name and entry.get("adapter"):
         try:
             source_check(
                 name=name,

@@ -101,6 +101,12 @@ def _handler(server: FeedServer) -> type[BaseHTTPRequestHandler]:
     return Handler
 
 
+@pytest.fixture(autouse=True)
+def english(settings) -> None:
+    """Pages are asserted on in English (the default language is pt-PT)."""
+    settings.LANGUAGE_CODE = "en"
+
+
 @pytest.fixture
 def feed() -> Iterator[FeedServer]:
     server = FeedServer()

@@ -1,0 +1,1 @@
+"""REST endpoints for IT staff: sources, runs, rejected records (routes in api_urls.py)."""
