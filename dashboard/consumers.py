@@ -15,6 +15,7 @@ from contextlib import suppress
 from typing import Any
 from urllib.parse import parse_qs
 
+from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
 from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncWebsocketConsumer
@@ -115,6 +116,17 @@ class OperationsConsumer(AsyncWebsocketConsumer):
             await self._stop(feed.CLOSE_UNAVAILABLE, send)
         finally:
             self._cancel_tasks()
+
+    async def dispatch(self, message: dict[str, Any]) -> None:
+        """Like Channels' own, minus closing stale DB connections before every message.
+
+        That costs a trip to the one database thread per event per client; the few handlers
+        that read the database go through database_sync_to_async, which closes them anyway.
+        """
+        handler = getattr(self, get_handler_name(message), None)
+        if handler is None:
+            raise ValueError(f"No handler for message type {message['type']}")
+        await handler(message)
 
     # --- Socket life cycle -------------------------------------------------------------------
 

@@ -10,17 +10,20 @@ exactly once and in order per client whatever channels-redis drops.
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import os
+import threading
 from collections.abc import Iterable
 from importlib import import_module
 from typing import Any
 
-from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.conf import settings
 from django.contrib import auth
 from django.db import DatabaseError
-from django.db.models import Max, Min
+from django.db.models import Max, Min, Subquery, Value
+from django.db.models.functions import Coalesce
 from django.http import HttpRequest
 
 from incidents import roles
@@ -33,6 +36,8 @@ logger = logging.getLogger(__name__)
 
 # Events per channel-layer message: keeps one message small when a transaction emits many.
 MAX_EVENTS_PER_MESSAGE = 100
+# How long a committing thread waits for Redis before leaving the events to the outbox.
+PUBLISH_TIMEOUT_SECONDS = 5.0
 _WIRE_FIELDS = ("id", "kind", "entity_type", "entity_id", "area_ids", "user_ids", "payload")
 
 
@@ -63,31 +68,61 @@ def publish_events(event_ids: Iterable[int]) -> None:
     layer = get_channel_layer()
     if not ids or layer is None:
         return
+    # One query: the committed event just before (its id is `prev`) and the whole id range, so
+    # each message is a contiguous run of the committed sequence.
+    before = OutboxEvent.objects.filter(id__lt=ids[0]).order_by("-id").values("id")[:1]
     try:
-        # The whole id range, so each message is a contiguous run of the committed sequence.
         rows = list(
-            OutboxEvent.objects.filter(id__gte=ids[0], id__lte=ids[-1])
+            OutboxEvent.objects.filter(
+                id__gte=Coalesce(Subquery(before), Value(ids[0])), id__lte=ids[-1]
+            )
             .only(*_WIRE_FIELDS)
             .order_by("id")
         )
-        prev = OutboxEvent.objects.filter(id__lt=ids[0]).aggregate(m=Max("id"))["m"] or 0
     except DatabaseError:
         logger.exception("reading outbox events %s failed; clients will replay them", ids)
+        return
+    prev = rows[0].id if rows and rows[0].id < ids[0] else 0
+    rows = [row for row in rows if row.id >= ids[0]]
+    if not rows:
         return
     messages = []
     for start in range(0, len(rows), MAX_EVENTS_PER_MESSAGE):
         chunk = rows[start : start + MAX_EVENTS_PER_MESSAGE]
         messages.append({"type": "feed.events", "prev": prev, "events": [_wire(r) for r in chunk]})
         prev = chunk[-1].id
+    sending = asyncio.run_coroutine_threadsafe(_send_all(layer, messages), _publishing_loop())
     try:
-        async_to_sync(_send_all)(layer, messages)
-    except Exception as exc:  # Redis down or full: the outbox keeps the events
+        sending.result(PUBLISH_TIMEOUT_SECONDS)
+    except Exception as exc:  # Redis down, slow or full: the outbox keeps the events
+        sending.cancel()
         logger.warning("channel layer unavailable (%r); events %s wait in the outbox", exc, ids)
 
 
 async def _send_all(layer: Any, messages: list[dict[str, Any]]) -> None:
     for message in messages:
         await layer.group_send(group_name(), message)
+
+
+_loop_lock = threading.Lock()
+_loop: asyncio.AbstractEventLoop | None = None
+_loop_pid: int | None = None
+
+
+def _publishing_loop() -> asyncio.AbstractEventLoop:
+    """One event loop per process, on a daemon thread, keeping its Redis connections open.
+
+    async_to_sync from a plain thread (a Celery worker, a command) would build a loop and a
+    Redis connection per call: about 5 ms each time instead of 0.5 ms. Re-created after fork.
+    """
+    global _loop, _loop_pid
+    with _loop_lock:
+        if _loop is None or _loop_pid != os.getpid():
+            _loop, _loop_pid = asyncio.new_event_loop(), os.getpid()
+            threading.Thread(
+                target=_loop.run_forever, name="koban-live-publisher", daemon=True
+            ).start()
+        return _loop
 
 
 # --- Reads for the consumer (run in database_sync_to_async) --------------------------------------

@@ -288,6 +288,10 @@ _require(KOBAN_LIVE_MAX_REPLAY > 0, "KOBAN_LIVE_MAX_REPLAY must be positive")
 _require(KOBAN_LIVE_MAX_BACKLOG > 0, "KOBAN_LIVE_MAX_BACKLOG must be positive")
 # channels-redis reports messages dropped on full channels at INFO: keep them in the logs.
 LOGGING["loggers"]["channels_redis"] = {"level": "INFO"}
+# redis-py 8 reads with a 5 s socket timeout by default, exactly channels-redis' blocking BZPOPMIN:
+# every idle consumer would die with TimeoutError (redis/redis-py#4091). Outlast the block; stay
+# finite so a hung Redis is noticed.
+CHANNEL_LAYERS["default"]["CONFIG"]["hosts"] = [{"address": REDIS_URL, "socket_timeout": 15}]
 
 # --- REST API v1 (dashboard/api) -----------------------------------------------------------------
 # One schema name per lifecycle, instead of drf-spectacular's hashed "Status7b7Enum".

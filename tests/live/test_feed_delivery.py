@@ -424,3 +424,16 @@ def test_the_consumer_never_writes_to_the_database(settings, officer, supervisor
         listen()
     assert "SELECT" in statements
     assert not {"INSERT", "UPDATE", "DELETE"} & set(statements)
+
+
+@run_async
+async def test_an_idle_client_outlasts_the_channel_layers_blocking_read(supervisor, make_incident):
+    """channels-redis blocks 5 s per read; a Redis socket timeout at or under that kills idle
+    consumers (redis-py 8's default)."""
+    incident = await db(make_incident)()
+    client = FeedClient(await db(session_cookie)(supervisor))
+    await client.connect()
+    assert await client.quiet(6.5)
+    await db(transition)(incident, "acknowledged", supervisor)
+    assert (await client.events(1))[0]["payload"]["status"] == "acknowledged"
+    await client.close()

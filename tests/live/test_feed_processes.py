@@ -45,8 +45,12 @@ def own_redis(settings):
     server = RedisServer(free_port())
     server.start()
     layer = settings.CHANNEL_LAYERS["default"]
+    [host] = layer["CONFIG"]["hosts"]
     settings.CHANNEL_LAYERS = {
-        "default": {**layer, "CONFIG": {**layer["CONFIG"], "hosts": [server.url]}}
+        "default": {
+            **layer,
+            "CONFIG": {**layer["CONFIG"], "hosts": [{**host, "address": server.url}]},
+        }
     }
     yield server
     server.kill()
