@@ -40,7 +40,17 @@ MAX_LIST = 200
 # --- Form fields: text in, typed value or a message out ------------------------------------------
 
 
-class BBoxField(forms.CharField):
+class _TextField(forms.CharField):
+    """Refuses NUL before any parsing or lookup (PostgreSQL cannot take it in a query)."""
+
+    def to_python(self, value: Any) -> str:
+        text = super().to_python(value)
+        if "\x00" in text:
+            raise forms.ValidationError("Null characters are not allowed.")
+        return text
+
+
+class BBoxField(_TextField):
     def to_python(self, value: Any) -> tuple[float, float, float, float] | None:
         text = super().to_python(value)
         if not text:
@@ -66,17 +76,19 @@ class BBoxField(forms.CharField):
 def _parse_id(text: str) -> int:
     text = text.strip()
     if not text.isascii() or not text.isdigit() or not 1 <= int(text) <= MAX_ID:
-        raise forms.ValidationError(f"'{text[:40]}' is not an id (a positive whole number).")
+        raise forms.ValidationError(
+            "'%(value)s' is not an id (a positive whole number).", params={"value": text[:40]}
+        )
     return int(text)
 
 
-class IdField(forms.CharField):
+class IdField(_TextField):
     def to_python(self, value: Any) -> int | None:
         text = super().to_python(value)
         return _parse_id(text) if text else None
 
 
-class IdListField(forms.CharField):
+class IdListField(_TextField):
     def to_python(self, value: Any) -> list[int] | None:
         text = super().to_python(value)
         if not text:
@@ -87,7 +99,7 @@ class IdListField(forms.CharField):
         return [_parse_id(p) for p in parts]
 
 
-class ChoiceListField(forms.CharField):
+class ChoiceListField(_TextField):
     """A comma-separated list of known values (statuses, priorities, kinds)."""
 
     def __init__(self, *, choices: list[tuple[str, Any]], **kwargs: Any) -> None:
@@ -102,12 +114,13 @@ class ChoiceListField(forms.CharField):
         unknown = [v for v in values if v not in self.allowed]
         if unknown:
             raise forms.ValidationError(
-                f"Unknown value '{unknown[0][:40]}'; use any of: {', '.join(self.allowed)}."
+                "Unknown value '%(value)s'; use any of: %(allowed)s.",
+                params={"value": unknown[0][:40], "allowed": ", ".join(self.allowed)},
             )
         return values
 
 
-class CategoryListField(forms.CharField):
+class CategoryListField(_TextField):
     def to_python(self, value: Any) -> list[str] | None:
         text = super().to_python(value)
         if not text:
@@ -118,11 +131,13 @@ class CategoryListField(forms.CharField):
         known = set(Category.objects.filter(code__in=codes).values_list("code", flat=True))
         unknown = [c for c in codes if c not in known]
         if unknown:
-            raise forms.ValidationError(f"Unknown category '{unknown[0][:50]}'.")
+            raise forms.ValidationError(
+                "Unknown category '%(value)s'.", params={"value": unknown[0][:50]}
+            )
         return codes
 
 
-class AwareDateTimeField(forms.CharField):
+class AwareDateTimeField(_TextField):
     """ISO 8601 date-time (or date, meaning local midnight); naive values are local time."""
 
     def to_python(self, value: Any) -> datetime | None:
@@ -152,7 +167,7 @@ class AwareDateTimeField(forms.CharField):
         return parsed
 
 
-class StrictBooleanField(forms.CharField):
+class StrictBooleanField(_TextField):
     def to_python(self, value: Any) -> bool | None:
         text = (super().to_python(value) or "").lower()
         if not text:
@@ -164,7 +179,7 @@ class StrictBooleanField(forms.CharField):
         raise forms.ValidationError("Use true or false.")
 
 
-class AssigneeField(forms.CharField):
+class AssigneeField(_TextField):
     def to_python(self, value: Any) -> str | int | None:
         text = super().to_python(value)
         if not text:

@@ -6,6 +6,8 @@ A cursor holds the position of the last row of the first ordering field, so page
 
 from __future__ import annotations
 
+import binascii
+from base64 import b64decode
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -42,9 +44,12 @@ class KobanCursorPagination(CursorPagination):
 
     def decode_cursor(self, request: Request) -> Any:
         """A bad cursor is bad input (400 on the `cursor` field), not a missing page."""
+        encoded = request.query_params.get(self.cursor_query_param)
         try:
+            if encoded is not None:
+                b64decode(encoded.encode("ascii"), validate=True)
             cursor = super().decode_cursor(request)
-        except NotFound as exc:
+        except (NotFound, UnicodeEncodeError, binascii.Error) as exc:
             raise ValidationError({self.cursor_query_param: ["Invalid cursor."]}) from exc
         if cursor is not None and cursor.position is not None:
             field = self._model._meta.get_field(self.ordering[0].lstrip("-"))

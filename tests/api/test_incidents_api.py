@@ -161,9 +161,12 @@ def test_assignee_me_lists_what_is_mine(client_for, officer, supervisor, make_in
     make_incident()
     services.incident_assign(incident=mine, officer=officer, actor=supervisor)
     services.followup_assign(
-        actor=supervisor, incident=by_followup, title="Falar com o dono", due_at=tomorrow,
+        actor=supervisor,
+        incident=by_followup,
+        title="Falar com o dono",
+        due_at=tomorrow,
         assignee=officer,
-    )  # fmt: skip
+    )
 
     response = client_for(officer).get("/api/v1/incidents/", {"assignee": "me"})
 

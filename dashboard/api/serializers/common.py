@@ -35,7 +35,7 @@ class PointField(GeometryField):
     """A GeoJSON Point with WGS84 longitude/latitude; anything else is a message, not a 500."""
 
     default_error_messages = {
-        "not_point": 'Give a GeoJSON Point: {"type": "Point", "coordinates": [lon, lat]}.',
+        "not_point": 'Give a GeoJSON Point: {{"type": "Point", "coordinates": [lon, lat]}}.',
         "range": "Coordinates must be longitude -180..180 and latitude -90..90.",
     }
 

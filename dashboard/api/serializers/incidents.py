@@ -133,8 +133,17 @@ class IncidentDetailSerializer(serializers.Serializer):
 # --- Inputs --------------------------------------------------------------------------------------
 
 
+class CategoryField(serializers.SlugRelatedField):
+    """A category code; text PostgreSQL could not even compare (NUL) is refused first."""
+
+    def to_internal_value(self, data: Any) -> Category:
+        if not isinstance(data, str) or "\x00" in data:
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
 def _category_field(**kwargs: Any) -> serializers.SlugRelatedField:
-    return serializers.SlugRelatedField(
+    return CategoryField(
         slug_field="code",
         queryset=Category.objects.filter(active=True),
         error_messages={"does_not_exist": "Unknown category '{value}'."},
