@@ -104,6 +104,14 @@ def _flush() -> None:
     call_command("flush", interactive=False, verbosity=0, inhibit_post_migrate=False)
 
 
+def _close_connections() -> None:
+    """Playwright's greenlets give fixtures different contexts, so each one closes what it
+    opened; a forgotten connection would keep the test database from being dropped."""
+    from django.db import connections
+
+    connections.close_all()
+
+
 @pytest.fixture(scope="module")
 def demo(django_db_setup, django_db_blocker) -> Iterator[dict[str, Any]]:
     """The Lisbon demo with 60 incidents, committed; flushed again when the module ends."""
@@ -131,15 +139,11 @@ def demo(django_db_setup, django_db_blocker) -> Iterator[dict[str, Any]]:
         with override_settings(KOBAN_EVENT_PUBLISHER="builtins.len"):
             load_demo(incidents=60)
         passwords = {u: DEMO_PASSWORDS.get(u, "koban-agente") for u in users}
-        yield {"users": {u: x.pk for u, x in users.items()}, "passwords": passwords}
-        _flush()
-
-
-@pytest.fixture
-def db_access(django_db_blocker) -> Iterator[None]:
-    """Direct database reads in a test (the data is committed; nothing here rolls back)."""
+        _close_connections()
+    yield {"users": {u: x.pk for u, x in users.items()}, "passwords": passwords}
     with django_db_blocker.unblock():
-        yield
+        _flush()
+        _close_connections()
 
 
 @pytest.fixture(scope="session")

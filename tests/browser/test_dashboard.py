@@ -3,6 +3,7 @@ reconnection and languages. One Daphne server, the Lisbon demo, Debian's Chromiu
 
 from __future__ import annotations
 
+import re
 import time
 import uuid
 from typing import Any
@@ -76,6 +77,44 @@ def test_supervisor_sees_demo_incidents_on_map_and_list_and_category_filter_narr
     assert page.errors == []
 
 
+def test_list_and_map_select_together_and_search_finds_by_reference_or_address(open_page):
+    page = open_page("chefe.costa")
+    row = page.locator("#list-incidents .item").nth(2)
+    incident_id = row.get_attribute("data-id")
+    street = row.locator(".item-address").inner_text().split(",")[0]
+    row.click()
+    marker = page.locator(f"#map .mk-incident[data-id='{incident_id}']")
+    expect(marker).to_have_class(re.compile(r"is-selected"))
+    expect(row).to_have_attribute("aria-current", "true")
+    expect(page.locator("#detail")).to_be_visible()
+    page.locator("#detail .panel-close").click()
+
+    other = page.locator(f"#map .mk-incident:not([data-id='{incident_id}'])").first
+    other_id = other.get_attribute("data-id")
+    other.click()
+    expect(page.locator(f"#list-incidents .item[data-id='{other_id}']")).to_have_attribute(
+        "aria-current", "true"
+    )
+    expect(row).not_to_have_attribute("aria-current", "true")
+    page.keyboard.press("Escape")
+
+    reference = page.locator(f"#list-incidents .item[data-id='{other_id}'] .item-meta")
+    reference = reference.inner_text().split(" · ")[0]
+    page.get_by_label("Pesquisar por referência ou morada").fill(reference)
+    expect(page.locator("#list-incidents .item")).to_have_count(1)
+    expect(page.locator("#detail .panel-kind")).to_contain_text(reference)
+    page.get_by_label("Pesquisar por referência ou morada").fill(street)
+    addresses = page.locator("#list-incidents .item .item-address")
+    expect(addresses.filter(has_text=street).first).to_be_visible()
+    expect(addresses.filter(has_not_text=street)).to_have_count(0)
+
+    page.get_by_role("checkbox", name="Esquadras").check()
+    expect(page.locator("#map .mk-station").first).to_be_visible()
+    page.get_by_role("checkbox", name="Mapa de calor", exact=True).check()
+    expect(page.locator("#map canvas.leaflet-heatmap-layer")).to_be_visible()
+    assert page.errors == []
+
+
 def test_incident_created_through_the_api_appears_live_within_a_second_and_recolours(
     open_page, api
 ):
@@ -129,6 +168,8 @@ def test_followup_assigned_by_supervisor_lands_live_in_officer_work_and_shows_do
     card = officer.locator("#todo .fu-card", has_text=task)
     expect(card).to_be_visible(timeout=3000)
     expect(card).to_contain_text("Informar o munícipe")
+    due = officer.locator("#todo .fu-card").evaluate_all("els => els.map(e => e.dataset.due)")
+    assert due == sorted(due)  # soonest first
 
     supervisor.goto(supervisor.url.split("?")[0] + "followups/")
     supervisor.wait_for_selector("html[data-ready=true]")
@@ -238,4 +279,53 @@ def test_operations_view_works_at_tablet_width_and_by_keyboard(open_page, viewpo
     page.keyboard.press("Escape")
     expect(page.locator("#detail")).to_be_hidden()
     expect(first).to_be_focused()
+    assert page.errors == []
+
+
+def test_patrols_move_and_change_status_live_and_silent_ones_show_as_stale(open_page, api):
+    chefe = api("chefe.costa")
+    patrols = {p["call_sign"]: p for p in chefe.get("patrols/").json()}
+    page = open_page("chefe.costa")
+    stale = page.locator(".mk-patrol[data-stale=true]")
+    expect(stale).to_have_count(1)
+    expect(stale).to_contain_text("LX-10")
+
+    lx01 = patrols["LX-01"]
+    marker = page.locator(f".mk-patrol[data-id='{lx01['id']}']")
+    before = marker.bounding_box()
+    lon, lat = lx01["location"]["coordinates"]
+    answer = chefe.post(
+        f"patrols/{lx01['id']}/positions/",
+        json={"location": {"type": "Point", "coordinates": [lon + 0.01, lat - 0.006]}},
+    )
+    assert answer.status_code in (200, 201), answer.text
+    page.wait_for_function(
+        f"""() => {{
+          const box = document.querySelector(".mk-patrol[data-id='{lx01["id"]}']")
+            .getBoundingClientRect();
+          return box.x - {before["x"]} > 10 && box.y - {before["y"]} > 5;
+        }}""",
+        timeout=2000,
+    )
+    answer = chefe.post(f"patrols/{lx01['id']}/status/", json={"status": "off_duty"})
+    assert answer.status_code == 200, answer.text
+    expect(marker).to_have_attribute("data-status", "off_duty", timeout=2000)
+    assert page.errors == []
+
+
+def test_a_server_reload_message_makes_the_page_take_a_fresh_snapshot(open_page, api):
+    page = open_page("chefe.costa")
+    page.evaluate("koban.live.pause()")
+    title = f"Depois do recarregamento {uuid.uuid4().hex[:6]}"
+    _create_incident(api("agente.silva"), title)
+
+    snapshots: list[str] = []
+    page.on("request", lambda r: "/incidents/geojson/" in r.url and snapshots.append(r.url))
+    # A sequence the server never handed out: it answers "reload" and the page starts again
+    # from a snapshot rather than trusting its stale state.
+    page.evaluate("koban.live.seq = 10 ** 12; koban.live.resume()")
+    expect(page.locator("#list-incidents .item", has_text=title)).to_be_visible(timeout=5000)
+    expect(page.locator("#live-status")).to_have_attribute("data-state", "connected")
+    assert len(snapshots) >= 1
+    assert page.evaluate("koban.live.seq") < 10**12
     assert page.errors == []

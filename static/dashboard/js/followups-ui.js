@@ -66,7 +66,7 @@ export function followupCard(f, { onChanged = () => {}, showItem = true } = {}) 
   const mine = f.assignee === me.id;
   const card = h("article", {
     class: `fu-card fu-${f.status}${overdue ? " is-overdue" : ""}`,
-    dataset: { followupId: f.id, status: f.status },
+    dataset: { followupId: f.id, status: f.status, due: new Date(f.due_at).toISOString() },
     "aria-labelledby": `fu-title-${uid}`,
   });
   const badges = h("div", { class: "fu-badges" },
