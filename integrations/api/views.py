@@ -72,7 +72,11 @@ def _source_data(source: Source) -> dict[str, Any]:
 
 
 class AdapterListView(IntegrationsView):
-    @extend_schema(tags=TAG, summary="Adapters and their configuration schema")
+    @extend_schema(
+        tags=TAG,
+        summary="Adapters and their configuration schema",
+        responses=AdapterSerializer(many=True),
+    )
     def get(self, request: Request) -> Response:
         data = [
             {
@@ -250,7 +254,9 @@ class RejectedReplayView(IntegrationsView):
 
 
 class RejectedDismissView(IntegrationsView):
-    @extend_schema(tags=TAG, summary="Dismiss a rejected record", request=None)
+    @extend_schema(
+        tags=TAG, summary="Dismiss a rejected record", request=None, responses=RejectedSerializer
+    )
     def post(self, request: Request, pk: int) -> Response:
         record = services.rejected_dismiss(
             record=get_object_or_404(RejectedRecord, pk=pk), actor=request.user

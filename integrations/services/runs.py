@@ -276,7 +276,7 @@ def run_execute(*, run_id: int, final_attempt: bool = True) -> SyncRun | None:
             progress,
             SyncRun.Status.FAILED,
             error=(
-                f"Stopped at the time limit ({settings.KOBAN_SYNC_SOFT_TIME_LIMIT} s); the "
+                "Stopped: the run went past its time limit (KOBAN_SYNC_SOFT_TIME_LIMIT); the "
                 "records written so far are kept and the cursor did not move."
             ),
         )

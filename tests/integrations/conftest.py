@@ -112,6 +112,7 @@ def feed() -> Iterator[FeedServer]:
     server = FeedServer()
     httpd = ThreadingHTTPServer((server.host, 0), _handler(server))
     httpd.daemon_threads = True
+    httpd.block_on_close = False  # a deliberately hanging response must not hold the teardown
     server.port = httpd.server_address[1]
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()
