@@ -468,8 +468,11 @@ async function loadAreas() {
   }
 }
 
-async function loadIncidents() {
-  const { items, sequence } = await apiAll("incidents/geojson/", incidentParams(state.filters));
+function fetchIncidents() {
+  return apiAll("incidents/geojson/", incidentParams(state.filters));
+}
+
+function applyIncidents(items) {
   layers.incidents.clearLayers();
   state.incidents.clear();
   const markers = [];
@@ -481,18 +484,19 @@ async function loadIncidents() {
     if (entry.marker) markers.push(entry.marker);
   }
   layers.incidents.addLayers(markers);
-  return sequence;
 }
 
-async function loadConcerns() {
+function fetchConcerns() {
   const f = state.filters;
-  const { items, sequence } = await apiAll("concerns/geojson/", {
+  return apiAll("concerns/geojson/", {
     status: OPEN_CONCERN_STATUSES, category: f.category, priority: f.priority, area: f.area, q: f.q, page_size: 5000,
   });
+}
+
+function applyConcerns(items) {
   layers.concerns.clearLayers();
   state.concerns.clear();
   for (const feature of items) upsertConcern(propsFromFeature(feature));
-  return sequence;
 }
 
 async function loadPatrols() {
@@ -531,15 +535,21 @@ async function loadHeat() {
   ]));
 }
 
-/** Snapshot of the items the filters select; live events that arrive meanwhile are replayed. */
+/** Snapshot of the items the filters select; live events that arrive meanwhile are replayed.
+ * Only the newest request is applied, so quick filter changes cannot land out of order. */
+let loadTicket = 0;
 async function loadItems() {
   state.filters = readFilters();
   state.buffer = state.buffer ?? [];
+  const ticket = ++loadTicket;
   setLoading(1);
   try {
-    const [a, b] = await Promise.all([loadIncidents(), loadConcerns()]);
+    const [incidents, concerns] = await Promise.all([fetchIncidents(), fetchConcerns()]);
+    if (ticket !== loadTicket) return minSeq([incidents.sequence, concerns.sequence]);
+    applyIncidents(incidents.items);
+    applyConcerns(concerns.items);
     renderList();
-    const sequence = minSeq([a, b]);
+    const sequence = minSeq([incidents.sequence, concerns.sequence]);
     replayBuffer(sequence);
     if (layers.heatOn) loadHeat().catch(() => {});
     announce(`${t("count_incidents", { n: state.incidents.size })} · ${t("count_concerns", { n: state.concerns.size })}`);
@@ -548,6 +558,7 @@ async function loadItems() {
   } catch (err) {
     console.error(err);
     announce(t("load_failed"));
+    if (ticket === loadTicket) replayBuffer(null);
     throw err;
   } finally {
     setLoading(-1);
