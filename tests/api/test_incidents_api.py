@@ -370,3 +370,15 @@ def test_linking_to_a_concern_the_officer_cannot_see_is_a_field_error(
     assert response.json() == {"concern": ["No such concern (or not one you may see)."]}
     incident.refresh_from_db()
     assert incident.concern is None
+
+
+def test_times_are_answered_in_utc_even_before_standard_time(client_for, supervisor, incident):
+    """Found by schemathesis: Lisbon's 1911 offset (-00:36:45) is not valid RFC 3339."""
+    response = client_for(supervisor).patch(
+        f"/api/v1/incidents/{incident.pk}/",
+        {"occurred_at": "1900-02-04T12:00:00+01:00"},
+        format="json",
+    )
+
+    assert response.status_code == 200
+    assert response.json()["occurred_at"] == "1900-02-04T11:00:00Z"

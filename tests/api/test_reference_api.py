@@ -30,6 +30,16 @@ def test_a_token_from_json_or_a_form_opens_the_api(client, officer):
     assert me.json()["username"] == "agente"
 
 
+def test_a_stale_token_does_not_block_getting_a_new_one(client, officer):
+    response = client.post(
+        "/api/v1/auth/token/",
+        {"username": "agente", "password": "pw-agente"},
+        content_type="application/json",
+        HTTP_AUTHORIZATION="Token revoked-long-ago",
+    )
+    assert response.status_code == 200
+
+
 def test_a_wrong_password_gets_no_token(client, officer):
     response = client.post(
         "/api/v1/auth/token/",

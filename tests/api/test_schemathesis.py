@@ -48,6 +48,9 @@ OPERATIONS = [
     ("/api/v1/incidents/", "POST", None, 25, BOTH),
     ("/api/v1/incidents/{id}/transition/", "POST", "incident", 15, BOTH),
     ("/api/v1/followups/", "POST", None, 15, BOTH),
+    ("/api/v1/incidents/{id}/", "PATCH", "incident", 10, BOTH),
+    ("/api/v1/concerns/", "POST", None, 10, BOTH),
+    ("/api/v1/patrols/{id}/positions/", "POST", "patrol", 10, BOTH),
 ]
 
 

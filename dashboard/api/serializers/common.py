@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from datetime import UTC
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -62,6 +63,15 @@ class PointField(GeometryField):
         if not (-180 <= lon <= 180 and -90 <= lat <= 90):
             self.fail("range")
         return Point(lon, lat, srid=4326)
+
+
+class UTCDateTimeField(serializers.DateTimeField):
+    """Answers in UTC (`...Z`): unambiguous for clients, and valid RFC 3339 even for dates
+    before a zone's standard time (Lisbon's local mean time was -00:36:45)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("default_timezone", UTC)
+        super().__init__(**kwargs)
 
 
 def id_field(**kwargs: Any) -> serializers.IntegerField:

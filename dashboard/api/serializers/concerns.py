@@ -14,7 +14,13 @@ from incidents.models import (
     Priority,
 )
 
-from .common import PointField, StrictInputSerializer, VisibleRelatedField, display_name
+from .common import (
+    PointField,
+    StrictInputSerializer,
+    UTCDateTimeField,
+    VisibleRelatedField,
+    display_name,
+)
 from .followups import FollowUpSerializer
 from .incidents import _category_field
 from .timeline import TimelineEntrySerializer
@@ -35,8 +41,8 @@ class ConcernListSerializer(serializers.Serializer):
     next_review_on = serializers.DateField(allow_null=True)
     owner = serializers.IntegerField(source="owner_id", allow_null=True)
     owner_name = serializers.SerializerMethodField()
-    created_at = serializers.DateTimeField()
-    updated_at = serializers.DateTimeField()
+    created_at = UTCDateTimeField()
+    updated_at = UTCDateTimeField()
 
     def get_owner_name(self, obj: NeighbourhoodConcern) -> str:
         return display_name(obj.owner)
@@ -46,6 +52,7 @@ class ConcernFeatureSerializer(GeoFeatureModelSerializer):
     location = GeometryField(precision=6)
     category = serializers.CharField(source="category.code")
     area_name = serializers.CharField(allow_null=True)
+    updated_at = UTCDateTimeField()
 
     class Meta:
         model = NeighbourhoodConcern
@@ -73,7 +80,7 @@ class LinkedIncidentSerializer(serializers.Serializer):
     category = serializers.CharField(source="category.code")
     priority = serializers.ChoiceField(choices=Priority.choices)
     status = serializers.ChoiceField(choices=IncidentStatus.choices)
-    reported_at = serializers.DateTimeField()
+    reported_at = UTCDateTimeField()
 
 
 class ConcernDetailSerializer(ConcernListSerializer):

@@ -9,7 +9,7 @@ from rest_framework import serializers
 from incidents import selectors
 from incidents.models import FollowUp, FollowUpStatus
 
-from .common import StrictInputSerializer, VisibleRelatedField, display_name
+from .common import StrictInputSerializer, UTCDateTimeField, VisibleRelatedField, display_name
 
 
 class FollowUpSerializer(serializers.Serializer):
@@ -26,15 +26,15 @@ class FollowUpSerializer(serializers.Serializer):
     assignee_patrol = serializers.IntegerField(source="assignee_patrol_id", allow_null=True)
     assignee_patrol_call_sign = serializers.SerializerMethodField()
     assigned_by_name = serializers.SerializerMethodField()
-    due_at = serializers.DateTimeField()
+    due_at = UTCDateTimeField()
     status = serializers.ChoiceField(choices=FollowUpStatus.choices)
     overdue = serializers.BooleanField(source="is_overdue")
     allowed_transitions = serializers.ListField(child=serializers.CharField())
     outcome = serializers.CharField()
     tell_resident = serializers.BooleanField()
-    resident_told_at = serializers.DateTimeField(allow_null=True)
-    completed_at = serializers.DateTimeField(allow_null=True)
-    updated_at = serializers.DateTimeField()
+    resident_told_at = UTCDateTimeField(allow_null=True)
+    completed_at = UTCDateTimeField(allow_null=True)
+    updated_at = UTCDateTimeField()
     area = serializers.IntegerField(source="item_area_id", allow_null=True)
     area_name = serializers.CharField(source="item_area_name", allow_null=True)
 
@@ -54,23 +54,24 @@ class FollowUpSerializer(serializers.Serializer):
         return display_name(obj.assigned_by)
 
 
-def _assignee_fields() -> dict[str, Any]:
-    return {
-        "assignee": VisibleRelatedField(
-            selector=lambda user: selectors.assignable_users(),
-            what="officer",
-            required=False,
-            allow_null=True,
-            help_text="User id of the officer (or supervisor) who does it.",
-        ),
-        "assignee_patrol": VisibleRelatedField(
-            selector=selectors.patrols_visible_to,
-            what="patrol",
-            required=False,
-            allow_null=True,
-            help_text="Or the patrol that does it.",
-        ),
-    }
+def _assignee_field() -> VisibleRelatedField:
+    return VisibleRelatedField(
+        selector=lambda user: selectors.assignable_users(),
+        what="officer",
+        required=False,
+        allow_null=True,
+        help_text="User id of the officer (or supervisor) who does it.",
+    )
+
+
+def _patrol_field() -> VisibleRelatedField:
+    return VisibleRelatedField(
+        selector=selectors.patrols_visible_to,
+        what="patrol",
+        required=False,
+        allow_null=True,
+        help_text="Or the patrol that does it.",
+    )
 
 
 class FollowUpAssignSerializer(StrictInputSerializer):
@@ -81,8 +82,8 @@ class FollowUpAssignSerializer(StrictInputSerializer):
         selector=selectors.concerns_visible_to, what="concern", required=False, allow_null=True
     )
     title = serializers.CharField(max_length=255, help_text="What is to be done.")
-    assignee = _assignee_fields()["assignee"]
-    assignee_patrol = _assignee_fields()["assignee_patrol"]
+    assignee = _assignee_field()
+    assignee_patrol = _patrol_field()
     due_at = serializers.DateTimeField(help_text="When it is due; not in the past.")
     tell_resident = serializers.BooleanField(
         default=False, help_text="Whether the resident must be told the outcome."
@@ -112,8 +113,8 @@ class FollowUpCancelSerializer(StrictInputSerializer):
 
 
 class FollowUpReassignSerializer(StrictInputSerializer):
-    assignee = _assignee_fields()["assignee"]
-    assignee_patrol = _assignee_fields()["assignee_patrol"]
+    assignee = _assignee_field()
+    assignee_patrol = _patrol_field()
     due_at = serializers.DateTimeField(required=False, help_text="A new due date (optional).")
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:

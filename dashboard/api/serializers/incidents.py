@@ -12,7 +12,13 @@ from rest_framework_gis.serializers import GeoFeatureModelSerializer
 from incidents import selectors
 from incidents.models import Category, Incident, IncidentStatus, Priority
 
-from .common import PointField, StrictInputSerializer, VisibleRelatedField, display_name
+from .common import (
+    PointField,
+    StrictInputSerializer,
+    UTCDateTimeField,
+    VisibleRelatedField,
+    display_name,
+)
 from .followups import FollowUpSerializer
 from .timeline import TimelineEntrySerializer
 
@@ -33,8 +39,8 @@ class IncidentListSerializer(serializers.Serializer):
     concern = serializers.IntegerField(source="concern_id", allow_null=True)
     assigned_officer = serializers.IntegerField(source="assigned_officer_id", allow_null=True)
     assigned_patrol = serializers.IntegerField(source="assigned_patrol_id", allow_null=True)
-    reported_at = serializers.DateTimeField()
-    updated_at = serializers.DateTimeField()
+    reported_at = UTCDateTimeField()
+    updated_at = UTCDateTimeField()
 
 
 class IncidentFeatureSerializer(GeoFeatureModelSerializer):
@@ -43,6 +49,8 @@ class IncidentFeatureSerializer(GeoFeatureModelSerializer):
     location = GeometryField(precision=6)
     category = serializers.CharField(source="category.code")
     area_name = serializers.CharField(allow_null=True)
+    reported_at = UTCDateTimeField()
+    updated_at = UTCDateTimeField()
 
     class Meta:
         model = Incident
@@ -88,12 +96,12 @@ class IncidentDetailSerializer(serializers.Serializer):
     address = serializers.CharField()
     area = serializers.IntegerField(source="area_id", allow_null=True)
     area_name = serializers.CharField(allow_null=True)
-    reported_at = serializers.DateTimeField()
-    occurred_at = serializers.DateTimeField(allow_null=True)
-    resolved_at = serializers.DateTimeField(allow_null=True)
-    closed_at = serializers.DateTimeField(allow_null=True)
-    created_at = serializers.DateTimeField()
-    updated_at = serializers.DateTimeField()
+    reported_at = UTCDateTimeField()
+    occurred_at = UTCDateTimeField(allow_null=True)
+    resolved_at = UTCDateTimeField(allow_null=True)
+    closed_at = UTCDateTimeField(allow_null=True)
+    created_at = UTCDateTimeField()
+    updated_at = UTCDateTimeField()
     concern = serializers.IntegerField(source="concern_id", allow_null=True)
     concern_reference = serializers.SerializerMethodField()
     concern_title = serializers.SerializerMethodField()

@@ -9,7 +9,7 @@ from rest_framework_gis.serializers import GeoFeatureModelSerializer
 from incidents import selectors
 from incidents.models import Patrol, PatrolKind, PatrolStatus
 
-from .common import PointField, StrictInputSerializer
+from .common import PointField, StrictInputSerializer, UTCDateTimeField
 
 
 class PatrolSerializer(serializers.Serializer):
@@ -24,11 +24,11 @@ class PatrolSerializer(serializers.Serializer):
     members = serializers.SerializerMethodField()
     vehicle_id = serializers.CharField(allow_null=True)
     location = PointField(source="last_position", allow_null=True)
-    position_at = serializers.DateTimeField(source="last_position_at", allow_null=True)
+    position_at = UTCDateTimeField(source="last_position_at", allow_null=True)
     stale = serializers.SerializerMethodField()
-    shift_starts_at = serializers.DateTimeField(allow_null=True)
-    shift_ends_at = serializers.DateTimeField(allow_null=True)
-    updated_at = serializers.DateTimeField()
+    shift_starts_at = UTCDateTimeField(allow_null=True)
+    shift_ends_at = UTCDateTimeField(allow_null=True)
+    updated_at = UTCDateTimeField()
 
     def get_members(self, obj: Patrol) -> list[int]:
         return sorted(member.id for member in obj.members.all())
@@ -39,7 +39,7 @@ class PatrolSerializer(serializers.Serializer):
 
 class PatrolFeatureSerializer(GeoFeatureModelSerializer):
     last_position = GeometryField(precision=6)
-    position_at = serializers.DateTimeField(source="last_position_at")
+    position_at = UTCDateTimeField(source="last_position_at")
     stale = serializers.SerializerMethodField()
 
     class Meta:
@@ -63,7 +63,7 @@ class PatrolFeatureSerializer(GeoFeatureModelSerializer):
 class PatrolPositionSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     location = PointField()
-    recorded_at = serializers.DateTimeField()
+    recorded_at = UTCDateTimeField()
     speed_kmh = serializers.FloatField(allow_null=True)
     heading = serializers.FloatField(allow_null=True)
     source = serializers.CharField()

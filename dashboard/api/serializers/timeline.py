@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from .common import UTCDateTimeField
+
 
 class TimelineEntrySerializer(serializers.Serializer):
     id = serializers.IntegerField()
@@ -14,4 +16,4 @@ class TimelineEntrySerializer(serializers.Serializer):
     from_status = serializers.CharField()
     to_status = serializers.CharField()
     text = serializers.CharField()
-    created_at = serializers.DateTimeField()
+    created_at = UTCDateTimeField()

@@ -39,6 +39,8 @@ class TokenView(ObtainAuthToken):
     """DRF's token view (one token per user); JSON or a form, so `curl -d` works too."""
 
     parser_classes = (StrictJSONParser, FormParser)
+    # Credentials are in the body; a stale token or session must not turn this into a 401/403.
+    authentication_classes = ()
 
     @extend_schema(
         tags=["auth"],
