@@ -9,7 +9,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from incidents import services
+from dashboard.api.filters import IncidentFilter
+from incidents import selectors, services
 from tests.conftest import ARROIOS
 
 pytestmark = pytest.mark.django_db
@@ -102,3 +103,20 @@ def test_unpaginated_lists_have_a_fixed_query_count(
         response = client.get(url)
 
     assert response.status_code == 200
+
+
+def test_the_bbox_filter_can_use_the_spatial_index(rf, supervisor, incident):
+    """The viewport filter is `&&` on the SRID-carrying column, which the GiST index serves."""
+
+    request = rf.get("/", {"bbox": "-9.145,38.72,-9.125,38.735"})
+    request.user = supervisor
+    filterset = IncidentFilter(
+        request.GET, queryset=selectors.incidents_for_list(supervisor), request=request
+    )
+    assert filterset.is_valid()
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        plan = filterset.qs.explain()
+
+    assert "incidents_incident_location" in plan, plan
+    assert "&&" in plan
