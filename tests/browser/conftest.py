@@ -54,7 +54,7 @@ def _database_url(settings_dict: dict[str, Any]) -> str:
     return f"postgis://{auth}{quote(host, safe='')}{port}/{settings_dict['NAME']}"
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def asgi_server(django_db_setup, tmp_path_factory) -> Iterator[str]:
     """Daphne serving koban.asgi (HTTP + websockets) on the test database; yields its URL."""
     from django.db import connection
@@ -146,7 +146,7 @@ def demo(django_db_setup, django_db_blocker) -> Iterator[dict[str, Any]]:
         _close_connections()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
     from playwright.sync_api import sync_playwright
 

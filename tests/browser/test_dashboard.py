@@ -6,10 +6,14 @@ from __future__ import annotations
 import re
 import time
 import uuid
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from playwright.sync_api import expect
+
+from .conftest import DESKTOP
 
 pytestmark = pytest.mark.browser
 
@@ -64,6 +68,13 @@ def test_supervisor_sees_demo_incidents_on_map_and_list_and_category_filter_narr
     page = open_page("chefe.costa")
     rows = page.locator("#list-incidents .item")
     expect(rows).to_have_count(len(expected))
+    # Times are Lisbon's, although this browser lives in São Paulo.
+    newest = max(expected, key=lambda f: f["properties"]["reported_at"])
+    reported = datetime.fromisoformat(newest["properties"]["reported_at"])
+    lisbon = reported.astimezone(ZoneInfo("Europe/Lisbon")).strftime("%H:%M")
+    expect(
+        page.locator(f"#list-incidents .item[data-id='{newest['id']}'] .item-meta")
+    ).to_contain_text(lisbon)
     expect(page.locator("#count-incidents")).to_have_text(str(len(expected)))
     assert page.evaluate(MAP_TOTAL) == len(expected)
     # Parish boundaries are drawn from the API, with no tile server.
@@ -147,14 +158,41 @@ def test_followup_assigned_by_supervisor_lands_live_in_officer_work_and_shows_do
     open_page, api, screenshot_dir
 ):
     chefe = api("chefe.costa")
-    incident = _create_incident(chefe, f"Festa em terraço {uuid.uuid4().hex[:6]}")
+    incident = _create_incident(
+        chefe,
+        f"Festa em terraço {uuid.uuid4().hex[:6]}",
+        reporter={"name": "Ana Moradora", "phone": "912345678", "email": ""},
+    )
     task = f"Falar com o munícipe {uuid.uuid4().hex[:6]}"
 
-    officer = open_page("agente.silva", "/my-work/")
+    # Not yet assigned to her: the officer sees the incident but not the reporter's contact.
+    officer = open_page("agente.silva", f"/?incident={incident['id']}")
+    expect(officer.locator("#detail h2")).to_have_text(incident["title"])
+    expect(officer.locator("#detail .reporter")).to_have_count(0)
+    officer.goto(officer.url.split("?")[0] + "my-work/")
+    officer.wait_for_selector("html[data-ready=true]")
     officer.evaluate("window.__sameDocument = true")
+
     supervisor = open_page("chefe.costa", f"/?incident={incident['id']}")
     panel = supervisor.locator("#detail")
     expect(panel.locator("h2")).to_have_text(incident["title"])
+    expect(panel.locator(".reporter")).to_contain_text("Ana Moradora")
+
+    # Status buttons offer the allowed next states only, and a click moves the incident.
+    statuses = panel.locator(".status-actions button")
+    expect(statuses).to_have_count(3)
+    assert statuses.evaluate_all("els => els.map(e => e.dataset.status)") == [
+        "acknowledged",
+        "cancelled",
+        "duplicate",
+    ]
+    panel.get_by_role("button", name="Aceite").click()
+    expect(panel.locator(".facts .badge-status")).to_have_text("Aceite")
+    expect(panel.locator(".status-actions button[data-status=dispatched]")).to_be_visible()
+    note = f"Contactado por telefone {uuid.uuid4().hex[:4]}"
+    panel.get_by_label("Acrescentar nota").fill(note)
+    panel.get_by_role("button", name="Acrescentar nota").click()
+    expect(panel.locator(".timeline li").first).to_contain_text(note)
 
     form = panel.locator("form.assign-form")
     form.get_by_label("O que fazer").fill(task)
@@ -163,7 +201,10 @@ def test_followup_assigned_by_supervisor_lands_live_in_officer_work_and_shows_do
     form.get_by_role("button", name="Atribuir").click()
     card_in_panel = panel.locator(".fu-card", has_text=task)
     expect(card_in_panel).to_be_visible()
+    supervisor.set_viewport_size({"width": 1366, "height": 1280})
+    panel.locator(".panel-body").evaluate("el => { el.scrollTop = 0; }")
     supervisor.screenshot(path=screenshot_dir / "detail-panel.png")
+    supervisor.set_viewport_size(DESKTOP)
 
     card = officer.locator("#todo .fu-card", has_text=task)
     expect(card).to_be_visible(timeout=3000)

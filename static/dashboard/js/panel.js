@@ -193,7 +193,7 @@ export class DetailPanel {
   }
 
   notes(kind, d) {
-    const form = h("form", { class: "note-form stack", "aria-labelledby": "note-title" },
+    const form = h("form", { class: "note-form stack" },
       h("h3", { id: "note-title" }, h("label", { for: "note-text" }, t("add_note"))),
       h("textarea", { id: "note-text", name: "text", rows: 2, required: true, placeholder: t("note_placeholder") }),
       h("div", { class: "form-actions" }, h("button", { type: "submit", class: "btn" }, t("add_note"))));
