@@ -115,7 +115,6 @@ def ui_strings() -> dict[str, str]:
         "area": gettext("Area"),
         "reported_at": gettext("Reported"),
         "updated_at": gettext("Updated"),
-        "description": gettext("Description"),
         "change_status": gettext("Change status"),
         "no_next_status": gettext("This item is in a final state."),
         "timeline": gettext("Timeline"),
@@ -169,5 +168,6 @@ def ui_strings() -> dict[str, str]:
         "timeline_imported": gettext("Imported"),
         "next_review": gettext("Next review"),
         "partners": gettext("Partners"),
-        "heat": gettext("Heat view"),
+        "zoom_in": gettext("Zoom in"),
+        "zoom_out": gettext("Zoom out"),
     }

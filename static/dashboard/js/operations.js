@@ -27,9 +27,10 @@ const state = {
 
 // --- Map --------------------------------------------------------------------------------------------
 const map = L.map("map", {
-  zoomControl: true, minZoom: 10, maxZoom: 19, keyboard: true, zoomSnap: 0.5, zoomDelta: 0.5,
+  zoomControl: false, minZoom: 10, maxZoom: 19, keyboard: true, zoomSnap: 0.5, zoomDelta: 0.5,
 });
 map.setView(LISBON, 12);
+L.control.zoom({ zoomInTitle: t("zoom_in"), zoomOutTitle: t("zoom_out") }).addTo(map);
 // Patrol labels say their status only when there is room for it.
 const mapBox = document.getElementById("map");
 map.on("zoomend", () => mapBox.classList.toggle("zoom-far", map.getZoom() < 14));
