@@ -1,15 +1,18 @@
 """Sync runs: queue one, then execute it without holding a transaction over the network.
 
-Execution: claim the run (short transaction), pull pages outside any transaction, write each
-record in its own short transaction through the domain services, report progress, and finish
-(counts, status, the source's new cursor) in one short transaction. A failure leaves the
-cursor where it was, so the next run fetches the same window again; upserts are idempotent.
+Execution: claim the run (short transaction), pull records outside any transaction into a
+small buffer, write them through the domain services in short transactions (at most
+BATCH_RECORDS records or BATCH_SECONDS each: commits stay cheap and the outbox lock is held
+briefly), report progress after each, and finish (counts, status, the source's new cursor) in
+one short transaction. A failure leaves the cursor where it was, so the next run fetches the
+same window again; upserts are idempotent.
 """
 
 from __future__ import annotations
 
 import logging
 import time
+from collections import deque
 from collections.abc import Callable
 from datetime import timedelta
 from functools import partial
@@ -47,6 +50,8 @@ STALE_MESSAGE = (
 # A queued run nobody picked up for this long is abandoned (e.g. the broker lost it).
 QUEUED_STALE = timedelta(hours=4)
 PROGRESS_EVERY_SECONDS = 0.5
+BATCH_RECORDS = 50
+BATCH_SECONDS = 0.3
 
 
 def _running_stale() -> timedelta:
@@ -200,15 +205,25 @@ def _requeue(run: SyncRun, progress: _Progress, error: str) -> None:
     )
 
 
-def _drain(pull: Pull, handle: Callable[[Raw], None]) -> Cursor:
-    """Feed each pulled record to `handle`; return the cursor the generator returns."""
+def _drain(pull: Pull, handle: Callable[[Raw], None], after_batch: Callable[[], None]) -> Cursor:
+    """Feed every pulled record to `handle`, in short transactions; return the generator's
+    cursor. The buffer is filled outside any transaction, since filling it may fetch a page."""
+    buffer: deque[Raw] = deque()
+    cursor: Cursor | None = None
     try:
         while True:
-            try:
-                raw = next(pull)
-            except StopIteration as stop:
-                return dict(stop.value or {})
-            handle(raw)
+            while cursor is None and len(buffer) < BATCH_RECORDS:
+                try:
+                    buffer.append(next(pull))
+                except StopIteration as stop:
+                    cursor = dict(stop.value or {})
+            if not buffer:
+                return cursor or {}
+            started = time.monotonic()
+            with transaction.atomic():
+                while buffer and time.monotonic() - started < BATCH_SECONDS:
+                    handle(buffer.popleft())
+            after_batch()
     finally:
         pull.close()
 
@@ -253,11 +268,11 @@ def run_execute(*, run_id: int, final_attempt: bool = True) -> SyncRun | None:
                 if fingerprint in rejected_before:
                     rejected_resolve_imported(source=source, fingerprint=fingerprint)
             progress.add("processed")
-            progress.flush()
 
         upload = bytes(run.upload) if run.upload is not None else None
         with Http(upload=upload, upload_name=run.upload_name) as http:
-            cursor = _drain(adapter.pull(config, dict(source.cursor or {}), http), handle)
+            pull = adapter.pull(config, dict(source.cursor or {}), http)
+            cursor = _drain(pull, handle, progress.flush)
     except TemporaryError as exc:
         if not final_attempt:
             _requeue(run, progress, str(exc))

@@ -160,16 +160,16 @@ def test_progress_is_readable_while_the_worker_runs(
 
     def slow_items(hit):
         offset = int(hit.query.get("offset", ["0"])[0])
-        time.sleep(0.8)
-        page = features[offset : offset + 15]
+        time.sleep(0.6)
+        page = features[offset : offset + 30]
         links = []
-        if offset + 15 < len(features):
-            links.append({"rel": "next", "href": f"?limit=15&offset={offset + 15}"})
+        if offset + 30 < len(features):
+            links.append({"rel": "next", "href": f"?limit=30&offset={offset + 30}"})
         body = {"type": "FeatureCollection", "features": page, "links": links}
         return 200, {"Content-Type": "application/geo+json"}, json.dumps(body).encode()
 
     feed.route("/ogc/collections/police/items", slow_items)
-    source = make_source("police-points", "geojson", {**geojson_config(feed), "limit": 15})
+    source = make_source("police-points", "geojson", {**geojson_config(feed), "limit": 30})
     client.force_login(make_user("tecnico", "Integrator"))
 
     run, _ = services.run_now(source=source)
