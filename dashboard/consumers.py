@@ -10,17 +10,20 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import random
+import time
 from collections import deque
+from collections.abc import Awaitable, Callable
 from contextlib import suppress
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import parse_qs
 
+from asgiref.sync import sync_to_async
 from channels.consumer import get_handler_name
-from channels.db import database_sync_to_async
 from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
-from django.db import DatabaseError
+from django.db import DatabaseError, connection
 from redis.exceptions import RedisError
 
 from incidents.selectors import event_visible_to
@@ -28,13 +31,34 @@ from incidents.selectors import event_visible_to
 from . import feed, live
 
 logger = logging.getLogger(__name__)
+T = TypeVar("T")
 
 # Outbox rows read per query while replaying; the socket drains between two batches.
 REPLAY_BATCH = 500
 # A replay waits this long for a full send queue to drain before giving up on the client.
 DRAIN_TIMEOUT_SECONDS = 30.0
+# Group membership expires after channels-redis' group_expiry (a day); re-join well before.
+GROUP_REFRESH_SECONDS = 3600.0
 # The channel layer or the database went away: close, and let the client reconnect and replay.
 UNAVAILABLE = (RedisError, OSError, DatabaseError)
+
+
+def _read(fn: Callable[..., T]) -> Callable[..., Awaitable[T]]:
+    """Run a read on Channels' one database thread and keep its connection open.
+
+    database_sync_to_async closes "old" connections around every call, and with CONN_MAX_AGE=0
+    that is a new PostgreSQL connection per call: per heartbeat, per client. A failed read
+    drops the connection so that the next one reconnects.
+    """
+
+    def call(*args: Any) -> T:
+        try:
+            return fn(*args)
+        except DatabaseError:
+            connection.close()
+            raise
+
+    return sync_to_async(call, thread_sensitive=True)
 
 
 class _SendQueue:
@@ -104,6 +128,7 @@ class OperationsConsumer(AsyncWebsocketConsumer):
         self._queue = _SendQueue()
         self._tasks: list[asyncio.Task[None]] = []
         self._closed = False
+        self._joined_at = 0.0
         self._heartbeat_seconds = float(settings.KOBAN_LIVE_HEARTBEAT_SECONDS)
         self._max_replay = int(settings.KOBAN_LIVE_MAX_REPLAY)
         self._max_backlog = int(settings.KOBAN_LIVE_MAX_BACKLOG)
@@ -120,8 +145,8 @@ class OperationsConsumer(AsyncWebsocketConsumer):
     async def dispatch(self, message: dict[str, Any]) -> None:
         """Like Channels' own, minus closing stale DB connections before every message.
 
-        That costs a trip to the one database thread per event per client; the few handlers
-        that read the database go through database_sync_to_async, which closes them anyway.
+        That costs a trip to the one database thread per event per client, for handlers that
+        mostly never touch the database (see `_read`).
         """
         handler = getattr(self, get_handler_name(message), None)
         if handler is None:
@@ -137,14 +162,16 @@ class OperationsConsumer(AsyncWebsocketConsumer):
         if user is None or not user.is_authenticated:
             await self._stop(feed.CLOSE_UNAUTHENTICATED)
             return
-        if not await database_sync_to_async(live.prepare_viewer)(user):
-            await self._stop(feed.CLOSE_FORBIDDEN)
-            return
-        self.user = user
         # Join before reading the newest sequence, so nothing committed in between is missed.
         group = live.group_name()
         await self.channel_layer.group_add(group, self.channel_name)
         self.groups.append(group)
+        self._joined_at = time.monotonic()
+        allowed, oldest, newest = await _read(live.open_for)(user)
+        if not allowed:
+            await self._stop(feed.CLOSE_FORBIDDEN)
+            return
+        self.user = user
         self._tasks = [
             asyncio.create_task(self._write_loop()),
             asyncio.create_task(self._heartbeat_loop()),
@@ -156,7 +183,6 @@ class OperationsConsumer(AsyncWebsocketConsumer):
         except feed.ProtocolError as exc:
             after, invalid = None, str(exc)
         async with self._lock:
-            oldest, newest = await database_sync_to_async(live.outbox_bounds)()
             self._queue.put(feed.hello_frame(newest, self._heartbeat_seconds))
             if invalid:
                 self._queue.put(feed.error_frame(invalid))
@@ -185,7 +211,7 @@ class OperationsConsumer(AsyncWebsocketConsumer):
             return
         async with self._lock:
             self._queue.drop_events()
-            oldest, newest = await database_sync_to_async(live.outbox_bounds)()
+            oldest, newest = await _read(live.outbox_bounds)()
             await self._start_from(message.after, oldest, newest)
 
     # --- Events from the channel layer (see dashboard.live.publish_events) -------------------
@@ -232,11 +258,15 @@ class OperationsConsumer(AsyncWebsocketConsumer):
         self.cursor = max(self.cursor, sequence)
         self._queue.put(feed.reload_frame(reason, self.cursor))
 
-    async def _catch_up(self) -> None:
-        """Send everything committed after the cursor, from the outbox, in batches."""
+    async def _catch_up(self, batch: list[feed.WireEvent] | None = None) -> None:
+        """Send everything committed after the cursor, from the outbox, in batches.
+
+        `batch` is the first batch when the caller has read it already.
+        """
         replayed = 0
         while not self._closed:
-            batch = await database_sync_to_async(live.wire_events_after)(self.cursor, REPLAY_BATCH)
+            if batch is None:
+                batch = await _read(live.wire_events_after)(self.cursor, REPLAY_BATCH)
             if not batch:
                 return
             await self._deliver(batch, replaying=True)
@@ -244,9 +274,10 @@ class OperationsConsumer(AsyncWebsocketConsumer):
             if len(batch) < REPLAY_BATCH:
                 return
             if replayed >= self._max_replay:
-                _, newest = await database_sync_to_async(live.outbox_bounds)()
+                _, newest = await _read(live.outbox_bounds)()
                 self._reload(feed.RELOAD_TOO_FAR_BEHIND, newest)
                 return
+            batch = None
             await self._queue.drained()
 
     async def _deliver(self, events: list[feed.WireEvent], replaying: bool = False) -> None:
@@ -278,29 +309,34 @@ class OperationsConsumer(AsyncWebsocketConsumer):
             self._queue.sent()
 
     async def _heartbeat_loop(self) -> None:
-        """Every few seconds: re-check the session, refresh the group, catch up, say the cursor."""
+        """Every few seconds: re-check the session, catch up from the outbox, say the cursor.
+
+        Jittered, so that hundreds of dashboards opened together do not beat together.
+        """
+        await asyncio.sleep(self._heartbeat_seconds * random.uniform(0.5, 1.0))
         while not self._closed:
-            await asyncio.sleep(self._heartbeat_seconds)
             try:
                 async with self._lock:
                     if self._closed:
                         return
-                    user, refused = await database_sync_to_async(live.viewer_for_session)(
-                        self.scope["session"].session_key, self.user.pk
+                    user, refused, missed = await _read(live.heartbeat_reads)(
+                        self.scope["session"].session_key, self.user.pk, self.cursor, REPLAY_BATCH
                     )
                     if refused:
                         await self._stop(refused)
                         return
                     self.user = user
-                    # Re-joining renews the membership before channels-redis' group_expiry.
-                    await self.channel_layer.group_add(live.group_name(), self.channel_name)
-                    await self._catch_up()
+                    if time.monotonic() - self._joined_at > GROUP_REFRESH_SECONDS:
+                        await self.channel_layer.group_add(live.group_name(), self.channel_name)
+                        self._joined_at = time.monotonic()
+                    await self._catch_up(missed)
                     if not self._closed:
                         self._queue.put(feed.heartbeat_frame(self.cursor))
             except UNAVAILABLE as exc:
                 logger.warning("live feed heartbeat: %r; closing so the client reconnects", exc)
                 await self._stop(feed.CLOSE_UNAVAILABLE)
                 return
+            await asyncio.sleep(self._heartbeat_seconds * random.uniform(0.9, 1.1))
 
     async def _stop(self, code: int, send: Any = None) -> None:
         """Close with a protocol code; nothing queued is sent after the close frame."""

@@ -125,7 +125,7 @@ def _publishing_loop() -> asyncio.AbstractEventLoop:
         return _loop
 
 
-# --- Reads for the consumer (run in database_sync_to_async) --------------------------------------
+# --- Reads for the consumer (each one trip to the database thread) ------------------------------
 
 
 def outbox_bounds() -> tuple[int, int]:
@@ -159,11 +159,21 @@ def current_user(session_key: str | None) -> Any:
     return auth.get_user(request)
 
 
-def viewer_for_session(session_key: str | None, user_id: int) -> tuple[Any, int | None]:
-    """Re-check a connected viewer: (fresh user, None), or (None, close code) if refused now."""
+def open_for(user: Any) -> tuple[bool, int, int]:
+    """At connect: (may watch the feed, oldest retained id, newest id)."""
+    if not prepare_viewer(user):
+        return False, 0, 0
+    return True, *outbox_bounds()
+
+
+def heartbeat_reads(
+    session_key: str | None, user_id: int, sequence: int, limit: int
+) -> tuple[Any, int | None, list[feed.WireEvent]]:
+    """At each heartbeat: (fresh user, None, events after `sequence`), or (None, close code, [])
+    when the session ended or the user lost their operational role."""
     user = current_user(session_key)
     if not user.is_authenticated or user.pk != user_id:
-        return None, feed.CLOSE_UNAUTHENTICATED
+        return None, feed.CLOSE_UNAUTHENTICATED, []
     if not prepare_viewer(user):
-        return None, feed.CLOSE_FORBIDDEN
-    return user, None
+        return None, feed.CLOSE_FORBIDDEN, []
+    return user, None, wire_events_after(sequence, limit)

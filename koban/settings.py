@@ -290,8 +290,11 @@ _require(KOBAN_LIVE_MAX_BACKLOG > 0, "KOBAN_LIVE_MAX_BACKLOG must be positive")
 LOGGING["loggers"]["channels_redis"] = {"level": "INFO"}
 # redis-py 8 reads with a 5 s socket timeout by default, exactly channels-redis' blocking BZPOPMIN:
 # every idle consumer would die with TimeoutError (redis/redis-py#4091). Outlast the block; stay
-# finite so a hung Redis is noticed.
-CHANNEL_LAYERS["default"]["CONFIG"]["hosts"] = [{"address": REDIS_URL, "socket_timeout": 15}]
+# finite so a hung Redis is noticed. Its pools also refuse a 101st concurrent command instead of
+# waiting, which hundreds of sockets connecting or closing at once reach.
+CHANNEL_LAYERS["default"]["CONFIG"]["hosts"] = [
+    {"address": REDIS_URL, "socket_timeout": 15, "max_connections": 1000}
+]
 
 # --- REST API v1 (dashboard/api) -----------------------------------------------------------------
 # One schema name per lifecycle, instead of drf-spectacular's hashed "Status7b7Enum".
