@@ -6,6 +6,7 @@ source's configuration is an error with the key's name rather than a silently ig
 
 from __future__ import annotations
 
+import codecs
 import re
 import zoneinfo
 from dataclasses import dataclass
@@ -63,6 +64,14 @@ def _category_code(value: str) -> str:
     return value
 
 
+def _encoding(value: str) -> str:
+    try:
+        codecs.lookup(value)
+    except LookupError as exc:
+        raise ValueError(f"Unknown character set '{value}' (e.g. utf-8, cp1252).") from exc
+    return value
+
+
 def _clock(value: str) -> str:
     if not re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", value):
         raise ValueError("Use a 24-hour time, HH:MM.")
@@ -75,6 +84,7 @@ TimeZoneName = Annotated[str, AfterValidator(_time_zone)]
 StatusName = Annotated[str, AfterValidator(_status)]
 CategoryCode = Annotated[str, AfterValidator(_category_code)]
 ClockTime = Annotated[str, AfterValidator(_clock)]
+Encoding = Annotated[str, AfterValidator(_encoding)]
 PriorityName = Literal[tuple(Priority.values)]  # type: ignore[valid-type]
 
 

@@ -13,7 +13,7 @@ from typing import Any, Literal
 
 from pydantic import Field
 
-from ..schemas import AdapterConfig, EnvVarName, HttpUrl, TimeZoneName, default_time_zone
+from ..schemas import AdapterConfig, Encoding, EnvVarName, HttpUrl, TimeZoneName, default_time_zone
 from . import values
 from .base import Adapter, Cursor, MappedPosition, MappingError, PermanentError, Pull, Raw
 from .http import Http, parse_json
@@ -57,7 +57,7 @@ class AVLConfig(AdapterConfig):
     auth_header_env: EnvVarName | None = Field(
         None, description="NAME of the environment variable holding the Authorization header."
     )
-    encoding: str | None = Field(None, description="Force a character set.")
+    encoding: Encoding | None = Field(None, description="Force a character set.")
 
 
 def _get(record: dict[str, Any], path: str, name: str) -> Any:

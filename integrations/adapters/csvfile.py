@@ -8,7 +8,7 @@ from typing import Any
 
 from pydantic import Field, model_validator
 
-from ..schemas import EnvVarName, HttpUrl, IncidentMapping
+from ..schemas import Encoding, EnvVarName, HttpUrl, IncidentMapping
 from . import values
 from .base import Adapter, Cursor, MappedIncident, MappingError, PermanentError, Pull, Raw
 from .http import Http, decode_text
@@ -22,7 +22,7 @@ class CSVConfig(IncidentMapping):
         None, description="Where to download the CSV; leave out to import uploaded files only."
     )
     delimiter: str = Field(",", min_length=1, max_length=1, description="Column separator.")
-    encoding: str | None = Field(None, description="Force a character set (else detected).")
+    encoding: Encoding | None = Field(None, description="Force a character set (else detected).")
     longitude: str | None = Field(None, description="Column with the longitude (X).")
     latitude: str | None = Field(None, description="Column with the latitude (Y).")
     latlon: str | None = Field(

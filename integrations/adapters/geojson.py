@@ -9,7 +9,7 @@ from urllib.parse import urljoin
 from django.contrib.gis.geos import GEOSException, GEOSGeometry
 from pydantic import Field
 
-from ..schemas import EnvVarName, HttpUrl, IncidentMapping
+from ..schemas import Encoding, EnvVarName, HttpUrl, IncidentMapping
 from . import values
 from .base import Adapter, Cursor, MappedIncident, MappingError, PermanentError, Pull, Raw
 from .http import Http, parse_json
@@ -32,7 +32,7 @@ class GeoJSONConfig(IncidentMapping):
     auth_header_env: EnvVarName | None = Field(
         None, description="NAME of the environment variable holding the Authorization header."
     )
-    encoding: str | None = Field(None, description="Force a character set.")
+    encoding: Encoding | None = Field(None, description="Force a character set.")
 
 
 def _features(body: Any, where: str) -> list[Any]:

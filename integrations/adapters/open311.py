@@ -16,6 +16,7 @@ from pydantic import Field, field_validator
 from ..schemas import (
     AdapterConfig,
     CategoryCode,
+    Encoding,
     EnvVarName,
     HttpUrl,
     PriorityName,
@@ -57,7 +58,7 @@ class Open311Config(AdapterConfig):
     initial_start_date: datetime | None = Field(
         None, description="The first run asks only for requests from this date."
     )
-    encoding: str | None = Field(
+    encoding: Encoding | None = Field(
         None, description="Force a character set when the server declares a wrong one."
     )
 

@@ -14,7 +14,8 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-DATA = Path(__file__).resolve().parent / "data"
+# Real payloads copied from ../shared/data, each folder with its SOURCE.txt.
+DATA = Path(__file__).resolve().parent.parent / "data"
 SF_REQUESTS = DATA / "open311_sf_2011_requests" / "sf_requests_2011.json"
 
 # Categories for SF's service codes in the tests; everything else falls to "other".
