@@ -307,7 +307,9 @@ def run_execute(*, run_id: int, final_attempt: bool = True) -> SyncRun | None:
     return _finish(run, progress, status, cursor=cursor)
 
 
-def run_now(*, source: Source, user: Any = None, upload: bytes | None = None, name: str = ""):
+def run_now(
+    *, source: Source, user: Any = None, upload: bytes | None = None, name: str = ""
+) -> tuple[SyncRun, bool]:
     """'Run now' from the pages and the API: queue (or return the active) run."""
     trigger = SyncRun.Trigger.UPLOAD if upload is not None else SyncRun.Trigger.MANUAL
     if upload is not None:
