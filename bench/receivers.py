@@ -15,6 +15,7 @@ import sys
 from . import clients
 
 CONNECT_BATCH = 25
+CONNECT_ATTEMPTS = 5
 
 
 async def _run(args: argparse.Namespace) -> None:
@@ -23,14 +24,27 @@ async def _run(args: argparse.Namespace) -> None:
     if args.mode == "feed":
         cookies = args.cookies.split(",")
         opened: list[clients._FeedProtocol] = []
+        retries = 0
+
+        async def connect(i: int) -> clients._FeedProtocol:
+            nonlocal retries
+            for attempt in range(CONNECT_ATTEMPTS):
+                try:
+                    return await clients.open_feed_client(
+                        args.port, cookies[i % len(cookies)], arrivals
+                    )
+                except (ConnectionError, TimeoutError):
+                    if attempt == CONNECT_ATTEMPTS - 1:
+                        raise
+                    retries += 1
+                    await asyncio.sleep(0.5 * (attempt + 1))
+            raise AssertionError("unreachable")
+
         for start in range(0, args.clients, CONNECT_BATCH):
             batch = range(start, min(args.clients, start + CONNECT_BATCH))
-            opened += await asyncio.gather(
-                *(
-                    clients.open_feed_client(args.port, cookies[i % len(cookies)], arrivals)
-                    for i in batch
-                )
-            )
+            opened += await asyncio.gather(*(connect(i) for i in batch))
+        if retries:
+            print(f"  ({retries} connection attempts retried, as a browser would)", file=sys.stderr)
     else:
         subscribers = await clients.open_subscribers(args.redis, "bench", args.clients, arrivals)
     print("ready", flush=True)
