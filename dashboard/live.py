@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import re
 import threading
 from collections.abc import Iterable
 from importlib import import_module
@@ -42,8 +43,13 @@ _WIRE_FIELDS = ("id", "kind", "entity_type", "entity_id", "area_ids", "user_ids"
 
 
 def group_name() -> str:
-    """The one group every feed consumer joins; visibility is decided per consumer."""
-    return "koban.operations"
+    """The one group every feed consumer joins; visibility is decided per consumer.
+
+    Named after the database, so two deployments (or a test run and a dev server) sharing a
+    Redis database never receive each other's events.
+    """
+    database = re.sub(r"[^A-Za-z0-9_.-]", "-", str(settings.DATABASES["default"]["NAME"]))
+    return f"koban.operations.{database[:60]}"
 
 
 def _wire(row: OutboxEvent) -> feed.WireEvent:

@@ -1,0 +1,68 @@
+"""The protocol's pure parts: client frames, the `after` parameter, coalescing, group names."""
+
+from __future__ import annotations
+
+import pytest
+from django.conf import settings
+
+from dashboard import feed
+from dashboard.live import group_name
+
+
+def wire(seq: int, kind: str, entity_id: int) -> feed.WireEvent:
+    return feed.wire_event(
+        seq=seq,
+        kind=kind,
+        entity_type=kind.split(".")[0],
+        entity_id=entity_id,
+        area_ids=[],
+        user_ids=[],
+        payload={},
+    )
+
+
+def test_client_messages_are_parsed_strictly():
+    assert feed.parse_client_message('{"type":"ping"}') == feed.Ping(type="ping")
+    assert feed.parse_client_message('{"type":"resume","after":7}').after == 7
+    for bad in (
+        "",
+        "null",
+        "[]",
+        '{"type":"resume"}',
+        '{"type":"resume","after":-1}',
+        '{"type":"resume","after":"7"}',
+        '{"type":"subscribe"}',
+        '{"type":"ping","extra":1}',
+        "x" * 2000,
+    ):
+        with pytest.raises(feed.ProtocolError):
+            feed.parse_client_message(bad)
+
+
+def test_after_must_be_a_non_negative_integer():
+    assert feed.parse_after(None) is None
+    assert feed.parse_after("") is None
+    assert feed.parse_after("0") == 0
+    assert feed.parse_after("1841") == 1841
+    for bad in ("-1", "1.5", "abc", "1e3", "9" * 30):
+        with pytest.raises(feed.ProtocolError):
+            feed.parse_after(bad)
+
+
+def test_only_the_latest_position_of_each_patrol_survives_a_batch():
+    batch = [
+        wire(1, "patrol.moved", 7),
+        wire(2, "incident.upserted", 7),
+        wire(3, "patrol.moved", 8),
+        wire(4, "patrol.moved", 7),
+        wire(5, "patrol.upserted", 7),
+    ]
+    assert [e["seq"] for e in feed.coalesce(batch)] == [2, 3, 4, 5]
+
+
+def test_the_feed_group_is_named_after_the_database(monkeypatch):
+    """A dev server and a test run sharing one Redis database do not see each other's events."""
+    database = settings.DATABASES["default"]
+    assert group_name() == f"koban.operations.{database['NAME']}"
+    monkeypatch.setitem(database, "NAME", "koban/other db")
+    assert group_name() == "koban.operations.koban-other-db"
