@@ -281,13 +281,16 @@ class OperationsConsumer(AsyncWebsocketConsumer):
             await self._queue.drained()
 
     async def _deliver(self, events: list[feed.WireEvent], replaying: bool = False) -> None:
-        """Queue the events the user may see (positions coalesced); advance past all of them.
+        """Queue the events the user may see; advance past all of them.
+
+        Queued, a patrol position replaces that patrol's unsent one (see _SendQueue), so within
+        a replayed batch only the newest position of each patrol goes out.
 
         Live events never wait: a client whose queue is full is disconnected. A replay waits
         for the socket to drain, up to DRAIN_TIMEOUT_SECONDS.
         """
         fresh = [ev for ev in events if ev["seq"] > self.cursor]
-        for ev in feed.coalesce(fresh):
+        for ev in fresh:
             if not event_visible_to(self.user, ev):  # type: ignore[arg-type]
                 continue
             if len(self._queue) >= self._max_backlog and replaying:

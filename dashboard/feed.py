@@ -272,18 +272,3 @@ def wire_event(
         "user_ids": list(user_ids),
         "frame": frame,
     }
-
-
-def coalesce(events: list[WireEvent]) -> list[WireEvent]:
-    """Drop every position of a patrol that a later one in the same batch supersedes."""
-    last: dict[tuple[str, int], int] = {}
-    for ev in events:
-        if ev["kind"] in COALESCED_KINDS:
-            last[(ev["kind"], ev["entity_id"])] = ev["seq"]
-    if not last:
-        return events
-    return [
-        ev
-        for ev in events
-        if ev["kind"] not in COALESCED_KINDS or last[(ev["kind"], ev["entity_id"])] == ev["seq"]
-    ]

@@ -1,4 +1,4 @@
-"""The protocol's pure parts: client frames, the `after` parameter, coalescing, group names."""
+"""The protocol's pure parts: client frames, the `after` parameter, the group's name."""
 
 from __future__ import annotations
 
@@ -7,18 +7,6 @@ from django.conf import settings
 
 from dashboard import feed
 from dashboard.live import group_name
-
-
-def wire(seq: int, kind: str, entity_id: int) -> feed.WireEvent:
-    return feed.wire_event(
-        seq=seq,
-        kind=kind,
-        entity_type=kind.split(".")[0],
-        entity_id=entity_id,
-        area_ids=[],
-        user_ids=[],
-        payload={},
-    )
 
 
 def test_client_messages_are_parsed_strictly():
@@ -47,17 +35,6 @@ def test_after_must_be_a_non_negative_integer():
     for bad in ("-1", "1.5", "abc", "1e3", "9" * 30):
         with pytest.raises(feed.ProtocolError):
             feed.parse_after(bad)
-
-
-def test_only_the_latest_position_of_each_patrol_survives_a_batch():
-    batch = [
-        wire(1, "patrol.moved", 7),
-        wire(2, "incident.upserted", 7),
-        wire(3, "patrol.moved", 8),
-        wire(4, "patrol.moved", 7),
-        wire(5, "patrol.upserted", 7),
-    ]
-    assert [e["seq"] for e in feed.coalesce(batch)] == [2, 3, 4, 5]
 
 
 def test_the_feed_group_is_named_after_the_database(monkeypatch):
