@@ -369,6 +369,9 @@ class _KobanFilterSet(df.FilterSet):
     def filter_area(self, qs: QuerySet, name: str, value: list[int]) -> QuerySet:
         return qs.filter(area_id__in=selectors.area_ids_with_descendants(value))
 
+    def filter_no_area(self, qs: QuerySet, name: str, value: bool) -> QuerySet:
+        return qs.filter(area__isnull=value)
+
     def filter_q(self, qs: QuerySet, name: str, value: str) -> QuerySet:
         value = value.strip()
         if not value:
@@ -384,6 +387,7 @@ class _KobanFilterSet(df.FilterSet):
 class IncidentFilter(_KobanFilterSet):
     bbox = bbox_filter()
     area = area_filter()
+    no_area = boolean_filter("filter_no_area", "Outside every area (kept, with no area).")
     status = choice_list_filter(IncidentStatus.choices, field_name="status")
     category = category_filter()
     priority = choice_list_filter(Priority.choices, field_name="priority")
@@ -410,6 +414,7 @@ class IncidentFilter(_KobanFilterSet):
 class ConcernFilter(_KobanFilterSet):
     bbox = bbox_filter()
     area = area_filter()
+    no_area = boolean_filter("filter_no_area", "Outside every area (kept, with no area).")
     status = choice_list_filter(ConcernStatus.choices, field_name="status")
     category = category_filter()
     priority = choice_list_filter(Priority.choices, field_name="priority")

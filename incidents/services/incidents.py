@@ -14,7 +14,14 @@ from django.utils import timezone
 
 from .. import events
 from ..errors import InvalidInput, InvalidTransition
-from ..models import Category, Incident, NeighbourhoodConcern, Patrol, ReporterContact
+from ..models import (
+    Category,
+    Incident,
+    NeighbourhoodConcern,
+    Patrol,
+    PersonalDataAccess,
+    ReporterContact,
+)
 from ..models.choices import IncidentStatus, Priority
 from ._common import add_timeline, area_for, clean_point, next_reference, resolve_category
 
@@ -88,6 +95,14 @@ def incident_create(
     )
     if reporter and any(reporter.values()):
         ReporterContact.objects.create(incident=incident, **reporter)
+        # Collection of a resident's personal data is logged like any consultation.
+        PersonalDataAccess.objects.create(
+            user=actor if actor is not None and actor.is_authenticated else None,
+            action=PersonalDataAccess.Action.CREATE,
+            incident=incident,
+            channel=source,
+            purpose="reporter contact recorded with the incident",
+        )
     add_timeline(
         item=incident,
         kind="created" if source == "koban" else "imported",

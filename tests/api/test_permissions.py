@@ -171,7 +171,7 @@ def test_reporter_contact_only_for_allowed_roles_and_each_view_is_logged(as_role
 
     allowed = PERSONAL_DATA[role]
     assert body["can_see_personal_data"] is allowed
-    logged = PersonalDataAccess.objects.filter(user=user, incident=incident)
+    logged = PersonalDataAccess.objects.filter(user=user, incident=incident, action="view")
     if allowed:
         assert body["reporter"] == REPORTER
         access = logged.get()
@@ -190,7 +190,10 @@ def test_the_officer_the_incident_is_assigned_to_sees_the_reporter(
     body = client_for(officer).get(f"/api/v1/incidents/{incident.pk}/").json()
 
     assert body["reporter"] == REPORTER
-    assert PersonalDataAccess.objects.filter(user=officer, incident=incident).count() == 1
+    assert (
+        PersonalDataAccess.objects.filter(user=officer, incident=incident, action="view").count()
+        == 1
+    )
 
 
 def test_an_open_followup_gives_its_assignee_the_reporter_while_it_is_open(
@@ -212,7 +215,7 @@ def test_an_incident_without_a_contact_logs_nothing(client_for, supervisor, bele
 
     assert body["reporter"] is None
     assert body["can_see_personal_data"] is True
-    assert not PersonalDataAccess.objects.exists()
+    assert not PersonalDataAccess.objects.filter(action="view").exists()
 
 
 def test_session_writes_need_the_csrf_token(officer, incident):

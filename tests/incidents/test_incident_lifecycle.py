@@ -113,3 +113,24 @@ def test_officer_sees_only_their_areas_and_assigned_items(make_incident, officer
     assert set(incidents_visible_to(other_officer)) == {theirs}
     services.incident_assign(incident=theirs, officer=officer)
     assert set(incidents_visible_to(officer)) == {mine, theirs}
+
+
+def test_incidents_outside_every_area_are_listed_as_such_by_the_api(
+    client, make_incident, supervisor
+):
+    inside = make_incident(ARROIOS)
+    outside = make_incident(ATLANTIC)
+    client.force_login(supervisor)
+    listed = client.get("/api/v1/incidents/", {"no_area": "true"}).json()["results"]
+    assert [row["id"] for row in listed] == [outside.id]
+    assert listed[0]["area"] is None
+    others = client.get("/api/v1/incidents/", {"no_area": "false"}).json()["results"]
+    assert [row["id"] for row in others] == [inside.id]
+
+
+def test_recording_a_reporter_logs_the_collection_of_personal_data(make_incident, supervisor):
+    from incidents.models import PersonalDataAccess
+
+    incident = make_incident(reporter={"name": "Maria Almeida", "phone": "912345678"})
+    log = PersonalDataAccess.objects.get(incident=incident)
+    assert (log.user, log.action) == (supervisor, "create")
