@@ -16,15 +16,18 @@ import os
 import select
 import subprocess
 import sys
+import tempfile
 import time
 from dataclasses import dataclass, field
 from datetime import timedelta
+from pathlib import Path
 
 from . import processes
 
 DEFAULT_CLIENTS = (1, 100, 500)
 DELIVERY_TIMEOUT = 10.0
 PAUSE = 0.01  # between two events, so each one is timed on a quiet system
+DAPHNE_LOG = Path(tempfile.gettempdir()) / "koban-bench-daphne.log"
 
 
 @dataclass
@@ -241,8 +244,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"database {args.database}: created and migrated if needed", flush=True)
         processes.ensure_database(args.database, env)
         redis_proc = processes.start_redis(redis_port)
-        daphne = processes.start_daphne(daphne_port, env)
-        print(f"redis-server :{redis_port}, daphne :{daphne_port} (loopback)", flush=True)
+        daphne = processes.start_daphne(daphne_port, env, DAPHNE_LOG)
+        print(
+            f"redis-server :{redis_port}, daphne :{daphne_port} (loopback; log {DAPHNE_LOG})",
+            flush=True,
+        )
         _setup_django(args.database, redis_url)
         patrol_id, cookies = _prepare(min(max(args.clients), 50))
         rows = []

@@ -55,10 +55,11 @@ def start_redis(port: int) -> subprocess.Popen[bytes]:
     return proc
 
 
-def start_daphne(port: int, env: dict[str, str]) -> subprocess.Popen[bytes]:
+def start_daphne(port: int, env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
     daphne = VENV_BIN / "daphne"
     args = [str(daphne), "-b", "127.0.0.1", "-p", str(port), "koban.asgi:application"]
-    proc = subprocess.Popen(args, cwd=ROOT, env=env, stdout=subprocess.DEVNULL)
+    with log.open("wb") as out:
+        proc = subprocess.Popen(args, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
     wait_for_port(port, proc)
     return proc
 
