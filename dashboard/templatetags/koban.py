@@ -13,7 +13,7 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils.translation import get_language, gettext
 
-from incidents import roles
+from incidents import roles, selectors
 from incidents.models import Area, Category
 from incidents.models.choices import (
     ConcernStatus,
@@ -61,6 +61,7 @@ def koban_config(context: template.Context) -> dict[str, Any]:
             "roles": sorted(roles.role_names(user)),
             "sees_everything": roles.sees_everything(user),
             "can_assign": roles.sees_everything(user),
+            "areas": sorted(selectors.user_area_ids(user)),
         },
         "language": language,
         "locale": "pt-PT" if language.startswith("pt") else "en-GB",

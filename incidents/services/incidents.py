@@ -28,7 +28,8 @@ from ._common import add_timeline, area_for, clean_point, next_reference, resolv
 _UPDATABLE = ("title", "description", "address", "priority", "occurred_at", "category")
 
 
-def _emit_incident(incident: Incident) -> None:
+def _emit_incident(incident: Incident, previous_area_id: int | None = None) -> None:
+    """One upserted event; a move also reaches the old area, so its screens drop the item."""
     incident.refresh_from_db(fields=["updated_at"])
     user_ids = [incident.assigned_officer_id]
     if incident.assigned_patrol_id:
@@ -38,7 +39,7 @@ def _emit_incident(incident: Incident) -> None:
         "incident.upserted",
         entity_type="incident",
         entity_id=incident.id,
-        area_ids=[incident.area_id],
+        area_ids=[incident.area_id, previous_area_id],
         user_ids=user_ids,
         payload=events.incident_payload(incident),
     )
@@ -142,6 +143,7 @@ def incident_update(
             changed[name] = str(value)
             setattr(obj, name, value)
     moved = False
+    previous_area_id = obj.area_id
     if "location" in changes:
         location = clean_point(changes["location"])
         old = obj.location
@@ -175,7 +177,7 @@ def incident_update(
             text=obj.area.name if obj.area else "",
             data={"location": events._lonlat(obj.location), "area": obj.area_id},
         )
-    _emit_incident(obj)
+    _emit_incident(obj, previous_area_id if previous_area_id != obj.area_id else None)
     return obj
 
 

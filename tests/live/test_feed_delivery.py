@@ -132,6 +132,32 @@ async def test_an_officer_of_another_area_does_not_receive_the_event(
 
 
 @run_async
+async def test_an_incident_moved_out_of_an_area_reaches_that_area_once_then_stops(
+    officer, other_officer, supervisor, make_incident
+):
+    incident = await db(make_incident)(ARROIOS)
+    arroios = FeedClient(await db(session_cookie)(officer))
+    belem = FeedClient(await db(session_cookie)(other_officer))
+    for client in (arroios, belem):
+        await client.connect()
+
+    await db(services.incident_move)(
+        incident=incident, location=Point(*BELEM, srid=4326), actor=supervisor
+    )
+    # Both areas hear of the move: Arroios' screens drop the item, Belém's add it.
+    [left] = await arroios.events(1)
+    [arrived] = await belem.events(1)
+    assert left["id"] == arrived["id"] == incident.pk
+    assert left["payload"]["area"] == arrived["payload"]["area"] != incident.area_id
+
+    await db(transition)(incident, "acknowledged", supervisor)
+    assert [e["id"] for e in await belem.events(1)] == [incident.pk]
+    assert await arroios.quiet(0.3)
+    for client in (arroios, belem):
+        await client.close()
+
+
+@run_async
 async def test_anonymous_integrators_and_stale_sessions_are_closed_with_a_code(integrator):
     anonymous = FeedClient(None)
     assert (await anonymous.ws.connect())[0]

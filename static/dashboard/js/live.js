@@ -143,7 +143,9 @@ export class LiveFeed {
   _scheduleReconnect() {
     if (this.paused) return;
     this._setState("reconnecting");
-    const delay = BACKOFF_MS[Math.min(this.attempt, BACKOFF_MS.length - 1)];
+    // Jitter spreads a whole shift's dashboards after a server or Redis restart.
+    const base = BACKOFF_MS[Math.min(this.attempt, BACKOFF_MS.length - 1)];
+    const delay = this.attempt === 0 ? base : base * (0.5 + Math.random());
     this.attempt += 1;
     clearTimeout(this.timer);
     this.timer = setTimeout(() => this._connect(), delay);

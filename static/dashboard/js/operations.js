@@ -1,6 +1,6 @@
 // The operations view: map + list + filters + detail panel, kept current by the live feed.
 /* global L */
-import { announce, apiAll, config, debounce, fmtWhen, h, label, minSeq, t } from "./core.js";
+import { announce, api, apiAll, config, debounce, fmtWhen, h, label, minSeq, t } from "./core.js";
 import { LiveFeed } from "./live.js";
 import { DetailPanel } from "./panel.js";
 import {
@@ -578,6 +578,18 @@ async function loadAll() {
 }
 
 // --- Live events -----------------------------------------------------------------------------------------
+/** An item that left the officer's areas stays only if the server still shows it (assigned). */
+async function dropIfNoLongerVisible(id) {
+  try {
+    await api(`incidents/${id}/`);
+  } catch (err) {
+    if (err.status === 404) {
+      removeIncident(id);
+      if (panel.isShowing("incident", id)) panel.close();
+    }
+  }
+}
+
 function applyEvent(msg) {
   if (state.buffer && (msg.kind.startsWith("incident.") || msg.kind.startsWith("concern."))) {
     state.buffer.push(msg);
@@ -588,6 +600,9 @@ function applyEvent(msg) {
     case "incident.upserted":
       upsertIncident(propsFromPayload(p), { live: true });
       if (panel.isShowing("incident", p.id)) panel.refresh();
+      if (!config.me.sees_everything && !(config.me.areas ?? []).includes(p.area)) {
+        dropIfNoLongerVisible(p.id);
+      }
       break;
     case "concern.upserted":
       upsertConcern(propsFromPayload(p), { live: true });
