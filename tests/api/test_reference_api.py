@@ -152,8 +152,17 @@ def test_stations_geojson(client_for, officer, integrator, areas, tmp_path):
 # --- The OpenAPI document and its pages ---------------------------------------------------------
 
 
+def test_the_schema_and_its_pages_need_a_signed_in_user(client, supervisor):
+    for url in ("/api/schema/", "/api/docs/", "/api/redoc/"):
+        assert client.get(url).status_code in (401, 403), url
+    client.force_login(supervisor)
+    for url in ("/api/schema/", "/api/docs/", "/api/redoc/"):
+        assert client.get(url).status_code == 200, url
+
+
 @pytest.fixture
-def schema(client):
+def schema(client, supervisor):
+    client.force_login(supervisor)
     response = client.get("/api/schema/", {"format": "json"})
     assert response.status_code == 200
     return json.loads(response.content)
@@ -194,7 +203,8 @@ def test_lists_document_the_sequence_header_and_filters(schema):
 
 
 @pytest.mark.parametrize("page", ["/api/docs/", "/api/redoc/"])
-def test_documentation_pages_load_everything_from_the_project(client, page):
+def test_documentation_pages_load_everything_from_the_project(client, supervisor, page):
+    client.force_login(supervisor)
     response = client.get(page)
 
     html = response.content.decode()
