@@ -6,6 +6,8 @@ export PATH="$PWD/.venv/bin:$PATH"
 export KOBAN_PORT="${KOBAN_PORT:-8000}"
 python manage.py migrate --noinput
 python manage.py load_demo
+# Example sources (disabled placeholders for the city's systems), kept as a versioned file.
+python manage.py apply_sources data/demo/sources.yaml
 cat <<MSG
 
   Koban is starting on http://127.0.0.1:${KOBAN_PORT}/  (Ctrl-C stops the web server,
