@@ -19,7 +19,13 @@ def sources_with_last_run() -> QuerySet[Source]:
 
 
 def runs_by_id(ids: list[int]) -> dict[int, SyncRun]:
-    return {run.id: run for run in SyncRun.objects.filter(id__in=[i for i in ids if i])}
+    """The runs the listing shows, with what RunSerializer reads joined (not the upload)."""
+    runs = (
+        SyncRun.objects.filter(id__in=[i for i in ids if i])
+        .select_related("source", "requested_by")
+        .defer("upload")
+    )
+    return {run.id: run for run in runs}
 
 
 def runs_for_source(source: Source) -> QuerySet[SyncRun]:

@@ -37,6 +37,11 @@ def _adapter(kind: str):
         raise Http404(str(exc)) from exc
 
 
+def _error_messages(request: HttpRequest, exc: InvalidInput) -> None:
+    for text in exc.errors.values():
+        messages.error(request, " ".join(text))
+
+
 def run_progress(run: SyncRun) -> dict[str, Any]:
     data: dict[str, Any] = {name: getattr(run, name) for name in SyncRun.COUNTS}
     data.update(
@@ -167,8 +172,7 @@ class SourceRunView(IntegratorOnly):
                 source=source, user=request.user, upload=upload, name=name
             )
         except InvalidInput as exc:
-            for text in exc.errors.values():
-                messages.error(request, " ".join(text))
+            _error_messages(request, exc)
             return redirect("integrations:source", pk=pk)
         if not created:
             messages.info(request, _("A run of this source is already in progress."))
@@ -211,8 +215,7 @@ class RejectedActionView(IntegratorOnly):
                 services.rejected_dismiss(record=record, actor=request.user)
                 messages.success(request, _("Dismissed."))
         except InvalidInput as exc:
-            for text in exc.errors.values():
-                messages.error(request, " ".join(text))
+            _error_messages(request, exc)
         back = request.POST.get("next", "")
         if back and url_has_allowed_host_and_scheme(back, {request.get_host()}):
             return redirect(back)

@@ -40,8 +40,17 @@ class MappingError(Exception):
     """One record cannot be mapped; it is quarantined with this reason and the run goes on."""
 
 
+class _Displayed:
+    """What a dry run shows of a typed record (a dataclass): its kind, then its fields."""
+
+    kind: ClassVar[str]
+
+    def display(self) -> dict[str, Any]:
+        return {"kind": self.kind, **asdict(self)}  # type: ignore[call-overload]
+
+
 @dataclass(frozen=True)
-class MappedIncident:
+class MappedIncident(_Displayed):
     external_id: str
     category: str
     reported_at: datetime | None
@@ -56,12 +65,9 @@ class MappedIncident:
 
     kind: ClassVar[str] = "incident"
 
-    def display(self) -> dict[str, Any]:
-        return {"kind": self.kind, **asdict(self)}
-
 
 @dataclass(frozen=True)
-class MappedPosition:
+class MappedPosition(_Displayed):
     vehicle_id: str
     location: tuple[float, float]
     recorded_at: datetime
@@ -70,12 +76,9 @@ class MappedPosition:
 
     kind: ClassVar[str] = "position"
 
-    def display(self) -> dict[str, Any]:
-        return {"kind": self.kind, **asdict(self)}
-
 
 @dataclass(frozen=True)
-class MappedConcernSignal:
+class MappedConcernSignal(_Displayed):
     """A threshold rule fired: open (or reopen) the concern keyed by external_id, add a note."""
 
     external_id: str
@@ -89,20 +92,14 @@ class MappedConcernSignal:
 
     kind: ClassVar[str] = "concern"
 
-    def display(self) -> dict[str, Any]:
-        return {"kind": self.kind, **asdict(self)}
-
 
 @dataclass(frozen=True)
-class Skip:
+class Skip(_Displayed):
     """A record the configuration deliberately ignores (counted as skipped, not rejected)."""
 
     reason: str
 
     kind: ClassVar[str] = "skip"
-
-    def display(self) -> dict[str, Any]:
-        return {"kind": self.kind, "reason": self.reason}
 
 
 Mapped = MappedIncident | MappedPosition | MappedConcernSignal | Skip

@@ -14,6 +14,7 @@ from django.contrib.gis.geos import Point
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
+from pydantic import ValidationError
 
 from incidents import services as domain
 from incidents.errors import InvalidInput
@@ -21,6 +22,7 @@ from incidents.models import NeighbourhoodConcern
 from incidents.models.choices import ConcernStatus
 
 from ..adapters import (
+    Adapter,
     Mapped,
     MappedConcernSignal,
     MappedIncident,
@@ -28,9 +30,11 @@ from ..adapters import (
     MappingError,
     PermanentError,
     Skip,
+    UnknownAdapter,
     registry,
 )
 from ..models import RejectedRecord, Source, SyncRun
+from ..schemas import AdapterConfig, field_errors
 from ..selectors import concern_from_source, patrol_for_vehicle
 
 
@@ -46,6 +50,24 @@ def _point(lonlat: tuple[float, float] | None) -> Point | None:
 
 def actor_label(source: Source) -> str:
     return f"source:{source.name}"
+
+
+def source_adapter(source: Source) -> tuple[Adapter, AdapterConfig]:
+    """The source's adapter and typed configuration, as runs and replays read them;
+    an unknown adapter or invalid configuration is a PermanentError saying which."""
+    try:
+        adapter = registry.get(source.adapter)
+        return adapter, adapter.parse_config(source.config)
+    except UnknownAdapter as exc:
+        raise PermanentError(str(exc)) from exc
+    except ValidationError as exc:
+        messages = "; ".join(f"{k}: {' '.join(v)}" for k, v in field_errors(exc).items())
+        raise PermanentError(f"The source's configuration is invalid: {messages}") from exc
+
+
+def refusal_reason(exc: Exception) -> str:
+    """Why a record is quarantined: the mapping's own words, or the domain's refusal."""
+    return f"Refused by Koban: {exc}" if isinstance(exc, InvalidInput) else str(exc)
 
 
 def record_apply(*, source: Source, config: Any, mapped: Mapped) -> str:
@@ -178,19 +200,16 @@ def rejected_replay(*, record: RejectedRecord, actor: Any = None) -> tuple[Rejec
             {"status": [f"Only open records can be replayed (this one is {record.status})."]}
         )
     source = record.source
-    adapter = registry.get(source.adapter)
     try:
-        config = adapter.parse_config(source.config)
-    except Exception as exc:
-        raise InvalidInput({"config": [f"The source's configuration is invalid: {exc}"]}) from exc
+        adapter, config = source_adapter(source)
+    except PermanentError as exc:
+        raise InvalidInput({"config": [str(exc)]}) from exc
     try:
         outcome = record_apply(
             source=source, config=config, mapped=adapter.map(record.payload, config)
         )
-    except (MappingError, PermanentError) as exc:
-        reason = str(exc)
-    except InvalidInput as exc:
-        reason = f"Refused by Koban: {exc}"
+    except (MappingError, PermanentError, InvalidInput) as exc:
+        reason = refusal_reason(exc)
     else:
         RejectedRecord.objects.filter(pk=record.pk).update(
             status=RejectedRecord.Status.REPLAYED,

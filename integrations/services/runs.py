@@ -22,7 +22,6 @@ from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
-from pydantic import ValidationError
 
 from incidents.errors import InvalidInput
 
@@ -31,15 +30,20 @@ from ..adapters import (
     MappingError,
     PermanentError,
     TemporaryError,
-    UnknownAdapter,
     registry,
 )
 from ..adapters.base import Cursor, Pull, Raw
 from ..adapters.http import Http
 from ..models import Source, SyncRun
-from ..schemas import field_errors
 from ..selectors import open_fingerprints
-from .records import fingerprint_of, record_apply, record_quarantine, rejected_resolve_imported
+from .records import (
+    fingerprint_of,
+    record_apply,
+    record_quarantine,
+    refusal_reason,
+    rejected_resolve_imported,
+    source_adapter,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -237,12 +241,7 @@ def run_execute(*, run_id: int, final_attempt: bool = True) -> SyncRun | None:
     progress = _Progress(run)
     rejected_before = open_fingerprints(source)
     try:
-        adapter = registry.get(source.adapter)
-        try:
-            config = adapter.parse_config(source.config)
-        except ValidationError as exc:
-            messages = "; ".join(f"{k}: {' '.join(v)}" for k, v in field_errors(exc).items())
-            raise PermanentError(f"The source's configuration is invalid: {messages}") from exc
+        adapter, config = source_adapter(source)
 
         def handle(raw: Raw) -> None:
             progress.add("fetched")
@@ -251,12 +250,11 @@ def run_execute(*, run_id: int, final_attempt: bool = True) -> SyncRun | None:
                 mapped = adapter.map(raw, config)
                 outcome = record_apply(source=source, config=config, mapped=mapped)
             except (MappingError, InvalidInput) as exc:
-                reason = str(exc) if isinstance(exc, MappingError) else f"Refused by Koban: {exc}"
                 record_quarantine(
                     source=source,
                     run=run,
                     raw=raw,
-                    reason=reason,
+                    reason=refusal_reason(exc),
                     external_id=adapter.external_id(raw, config),
                     fingerprint=fingerprint,
                 )
@@ -283,7 +281,7 @@ def run_execute(*, run_id: int, final_attempt: bool = True) -> SyncRun | None:
             SyncRun.Status.FAILED,
             error=f"{exc} Gave up after {run.attempts} attempt(s); the cursor did not move.",
         )
-    except (PermanentError, UnknownAdapter) as exc:
+    except PermanentError as exc:
         return _finish(run, progress, SyncRun.Status.FAILED, error=str(exc))
     except SoftTimeLimitExceeded:
         return _finish(
