@@ -20,8 +20,13 @@ from django.utils import timezone
 
 from . import roles, services
 from .models import Area, Incident, OfficerProfile, Patrol, PoliceStation
-from .models.choices import IncidentStatus, PatrolKind, PatrolStatus, Priority
-from .services.incidents import _path_to
+from .models.choices import (
+    IncidentStatus,
+    PatrolKind,
+    PatrolStatus,
+    Priority,
+    incident_status_path,
+)
 from .setup import ensure_groups
 
 DATA = Path(settings.BASE_DIR) / "data" / "lisbon"
@@ -321,7 +326,7 @@ def _generate(users: dict, rng: random.Random, count: int, now: datetime) -> Non
                 incident=incident, to_status=target, actor=supervisor, note="Sem fundamento."
             )
         else:
-            for step in _path_to(incident.status, target) or []:
+            for step in incident_status_path(incident.status, target) or []:
                 services.incident_transition(
                     incident=incident, to_status=step, actor=rng.choice(officers)
                 )
@@ -354,11 +359,10 @@ def _generate(users: dict, rng: random.Random, count: int, now: datetime) -> Non
         concerns.append(concern)
 
     open_ones = [x for x in created if x.is_open or x.status == IncidentStatus.RESOLVED]
+    areas_of = {o.pk: set(o.officer.areas.values_list("id", flat=True)) for o in officers}
     for i, item in enumerate(open_ones[:30] + concerns[:12]):
         is_concern = not isinstance(item, Incident)
-        area_officers = [
-            o for o in officers if item.area_id in set(o.officer.areas.values_list("id", flat=True))
-        ] or officers
+        area_officers = [o for o in officers if item.area_id in areas_of[o.pk]] or officers
         followup = services.followup_assign(
             actor=supervisor,
             incident=None if is_concern else item,

@@ -64,7 +64,7 @@ def emit(
 # --- Payloads: small, map-ready, and free of personal data ---------------------------------------
 
 
-def _lonlat(point: Any) -> list[float] | None:
+def lonlat(point: Any) -> list[float] | None:
     return [round(point.x, 6), round(point.y, 6)] if point is not None else None
 
 
@@ -76,7 +76,7 @@ def incident_payload(incident: Incident) -> dict[str, Any]:
         "category": incident.category.code,
         "priority": incident.priority,
         "status": incident.status,
-        "location": _lonlat(incident.location),
+        "location": lonlat(incident.location),
         "address": incident.address,
         "area": incident.area_id,
         "concern": incident.concern_id,
@@ -93,7 +93,7 @@ def concern_payload(concern: NeighbourhoodConcern) -> dict[str, Any]:
         "category": concern.category.code,
         "priority": concern.priority,
         "status": concern.status,
-        "location": _lonlat(concern.location),
+        "location": lonlat(concern.location),
         "area": concern.area_id,
         "next_review_on": concern.next_review_on.isoformat() if concern.next_review_on else None,
         "updated_at": concern.updated_at.isoformat(),
@@ -107,7 +107,7 @@ def patrol_payload(patrol: Patrol) -> dict[str, Any]:
         "kind": patrol.kind,
         "status": patrol.status,
         "area": patrol.area_id,
-        "location": _lonlat(patrol.last_position),
+        "location": lonlat(patrol.last_position),
         "position_at": patrol.last_position_at.isoformat() if patrol.last_position_at else None,
     }
 

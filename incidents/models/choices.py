@@ -38,6 +38,25 @@ INCIDENT_TRANSITIONS: dict[str, tuple[str, ...]] = {
 INCIDENT_OPEN_STATUSES = (_S.NEW, _S.ACKNOWLEDGED, _S.DISPATCHED, _S.ON_SCENE)
 
 
+def incident_status_path(current: str, target: str) -> list[str] | None:
+    """The shortest allowed path of moves from one status to another (breadth-first), or None.
+
+    Lets an upstream system's status (or the demo) be reached through the lifecycle, never
+    around it.
+    """
+    frontier: list[list[str]] = [[current]]
+    seen = {current}
+    while frontier:
+        path = frontier.pop(0)
+        for nxt in INCIDENT_TRANSITIONS.get(path[-1], ()):
+            if nxt == target:
+                return [*path[1:], nxt]
+            if nxt not in seen:
+                seen.add(nxt)
+                frontier.append([*path, nxt])
+    return None
+
+
 class ConcernStatus(models.TextChoices):
     """The problem-solving cycle (scan, analyse, respond, assess) plus an end."""
 

@@ -2,14 +2,36 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
 
 from django.conf import settings
 from django.contrib.gis.geos import GEOSGeometry, Point
+from django.db.models import Model
 
 from ..errors import InvalidInput, OutsideServiceArea
-from ..models import Area, Category, Incident, NeighbourhoodConcern, TimelineEntry
+from ..models import Area, Category, Incident, NeighbourhoodConcern, Priority, TimelineEntry
 from ..selectors import area_containing
+
+M = TypeVar("M", bound=Model)
+
+
+def lock_row(model: type[M], item: M | int, *related: str) -> M:
+    """The row, locked for the rest of the caller's transaction (select_for_update)."""
+    pk = item.pk if isinstance(item, model) else item
+    return model.objects.select_for_update().select_related(*related).get(pk=pk)
+
+
+def check_priority(priority: str) -> str:
+    if priority not in Priority.values:
+        raise InvalidInput({"priority": [f"Unknown priority '{priority}'."]})
+    return priority
+
+
+def note_text(text: str | None) -> str:
+    text = (text or "").strip()
+    if not text:
+        raise InvalidInput({"text": ["A note cannot be empty."]})
+    return text
 
 
 def resolve_category(category: Category | str) -> Category:

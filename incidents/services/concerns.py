@@ -13,11 +13,19 @@ from .. import events
 from ..errors import InvalidInput, InvalidTransition
 from ..models import Category, NeighbourhoodConcern
 from ..models.choices import ConcernStatus, Priority
-from ._common import add_timeline, area_for, clean_point, next_reference, resolve_category
+from ._common import (
+    add_timeline,
+    area_for,
+    check_priority,
+    clean_point,
+    lock_row,
+    next_reference,
+    note_text,
+    resolve_category,
+)
 
 
 def _emit_concern(concern: NeighbourhoodConcern) -> None:
-    concern.refresh_from_db(fields=["updated_at"])
     events.emit(
         "concern.upserted",
         entity_type="concern",
@@ -48,8 +56,7 @@ def concern_create(
 ) -> NeighbourhoodConcern:
     if not (title or "").strip():
         raise InvalidInput({"title": ["A concern needs a title."]})
-    if priority not in Priority.values:
-        raise InvalidInput({"priority": [f"Unknown priority '{priority}'."]})
+    check_priority(priority)
     location = clean_point(location)
     concern = NeighbourhoodConcern.objects.create(
         reference=next_reference(
@@ -77,8 +84,7 @@ def concern_create(
 
 
 def _lock(concern: NeighbourhoodConcern | int) -> NeighbourhoodConcern:
-    pk = concern.pk if isinstance(concern, NeighbourhoodConcern) else concern
-    return NeighbourhoodConcern.objects.select_for_update().select_related("category").get(pk=pk)
+    return lock_row(NeighbourhoodConcern, concern, "category")
 
 
 _UPDATABLE = (
@@ -111,15 +117,15 @@ def concern_update(
             value = changes[name]
             if name == "category":
                 value = resolve_category(value)
-            if name == "priority" and value not in Priority.values:
-                raise InvalidInput({"priority": [f"Unknown priority '{value}'."]})
+            if name == "priority":
+                check_priority(value)
             if getattr(obj, name) != value:
                 changed[name] = str(value)
                 setattr(obj, name, value)
     if "location" in changes:
         obj.location = clean_point(changes["location"])
         obj.area = area_for(obj.location)
-        changed["location"] = str(events._lonlat(obj.location))
+        changed["location"] = str(events.lonlat(obj.location))
     if not changed:
         return obj
     obj.save()
@@ -168,9 +174,7 @@ def concern_transition(
 def concern_add_note(
     *, concern: NeighbourhoodConcern | int, text: str, actor: Any = None, actor_label: str = ""
 ) -> NeighbourhoodConcern:
-    text = (text or "").strip()
-    if not text:
-        raise InvalidInput({"text": ["A note cannot be empty."]})
+    text = note_text(text)
     obj = _lock(concern)
     entry = add_timeline(item=obj, kind="note", actor=actor, actor_label=actor_label, text=text)
     obj.save(update_fields=["updated_at"])

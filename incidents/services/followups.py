@@ -12,11 +12,10 @@ from .. import events, roles
 from ..errors import InvalidInput, InvalidTransition
 from ..models import FollowUp, Incident, NeighbourhoodConcern, Patrol
 from ..models.choices import FollowUpStatus
-from ._common import add_timeline
+from ._common import add_timeline, lock_row
 
 
 def _emit(followup: FollowUp) -> None:
-    followup.refresh_from_db(fields=["updated_at"])
     item = followup.item
     user_ids = [followup.assignee_id, followup.assigned_by_id]
     if followup.assignee_patrol_id:
@@ -88,8 +87,7 @@ def followup_assign(
 
 
 def _lock(followup: FollowUp | int) -> FollowUp:
-    pk = followup.pk if isinstance(followup, FollowUp) else followup
-    return FollowUp.objects.select_for_update().get(pk=pk)
+    return lock_row(FollowUp, followup)
 
 
 def _move(obj: FollowUp, to_status: str) -> str:

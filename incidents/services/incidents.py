@@ -22,15 +22,23 @@ from ..models import (
     PersonalDataAccess,
     ReporterContact,
 )
-from ..models.choices import IncidentStatus, Priority
-from ._common import add_timeline, area_for, clean_point, next_reference, resolve_category
+from ..models.choices import IncidentStatus, Priority, incident_status_path
+from ._common import (
+    add_timeline,
+    area_for,
+    check_priority,
+    clean_point,
+    lock_row,
+    next_reference,
+    note_text,
+    resolve_category,
+)
 
 _UPDATABLE = ("title", "description", "address", "priority", "occurred_at", "category")
 
 
 def _emit_incident(incident: Incident, previous_area_id: int | None = None) -> None:
     """One upserted event; a move also reaches the old area, so its screens drop the item."""
-    incident.refresh_from_db(fields=["updated_at"])
     user_ids = [incident.assigned_officer_id]
     if incident.assigned_patrol_id:
         user_ids += list(incident.assigned_patrol.members.values_list("id", flat=True))
@@ -43,12 +51,6 @@ def _emit_incident(incident: Incident, previous_area_id: int | None = None) -> N
         user_ids=user_ids,
         payload=events.incident_payload(incident),
     )
-
-
-def _check_priority(priority: str) -> str:
-    if priority not in Priority.values:
-        raise InvalidInput({"priority": [f"Unknown priority '{priority}'."]})
-    return priority
 
 
 @transaction.atomic
@@ -79,7 +81,7 @@ def incident_create(
     incident = Incident.objects.create(
         reference=next_reference("incidents_incident_reference_seq", "OC", reported_at.year, 6),
         category=resolve_category(category),
-        priority=_check_priority(priority),
+        priority=check_priority(priority),
         status=status,
         title=title[:200],
         description=description,
@@ -117,8 +119,7 @@ def incident_create(
 
 
 def _lock(incident: Incident | int) -> Incident:
-    pk = incident.pk if isinstance(incident, Incident) else incident
-    return Incident.objects.select_for_update().select_related("category").get(pk=pk)
+    return lock_row(Incident, incident, "category")
 
 
 @transaction.atomic
@@ -138,7 +139,7 @@ def incident_update(
         if name == "category":
             value = resolve_category(value)
         if name == "priority":
-            _check_priority(value)
+            check_priority(value)
         if getattr(obj, name) != value:
             changed[name] = str(value)
             setattr(obj, name, value)
@@ -175,7 +176,7 @@ def incident_update(
             actor=actor,
             actor_label=actor_label,
             text=obj.area.name if obj.area else "",
-            data={"location": events._lonlat(obj.location), "area": obj.area_id},
+            data={"location": events.lonlat(obj.location), "area": obj.area_id},
         )
     _emit_incident(obj, previous_area_id if previous_area_id != obj.area_id else None)
     return obj
@@ -245,9 +246,7 @@ def incident_transition(
 
 @transaction.atomic
 def incident_add_note(*, incident: Incident | int, text: str, actor: Any = None) -> Incident:
-    text = (text or "").strip()
-    if not text:
-        raise InvalidInput({"text": ["A note cannot be empty."]})
+    text = note_text(text)
     obj = _lock(incident)
     entry = add_timeline(item=obj, kind="note", actor=actor, text=text)
     obj.save(update_fields=["updated_at"])
@@ -359,7 +358,7 @@ def incident_upsert_external(
         "status": status,
         "title": title,
         "description": description,
-        "location": events._lonlat(location),
+        "location": events.lonlat(location),
         "address": address,
         "reported_at": reported_at,
         "occurred_at": occurred_at,
@@ -401,7 +400,7 @@ def incident_upsert_external(
         content_hash=digest,
     )
     if status and status != incident.status:
-        path = _path_to(incident.status, status)
+        path = incident_status_path(incident.status, status)
         if path is None:
             add_timeline(
                 item=incident,
@@ -414,20 +413,3 @@ def incident_upsert_external(
                 incident=incident, to_status=step, actor_label=actor_label
             )
     return UpsertResult(incident, "updated")
-
-
-def _path_to(current: str, target: str) -> list[str] | None:
-    """Shortest allowed path between two statuses (breadth-first over the lifecycle)."""
-    from ..models.choices import INCIDENT_TRANSITIONS
-
-    frontier: list[list[str]] = [[current]]
-    seen = {current}
-    while frontier:
-        path = frontier.pop(0)
-        for nxt in INCIDENT_TRANSITIONS.get(path[-1], ()):
-            if nxt == target:
-                return [*path[1:], nxt]
-            if nxt not in seen:
-                seen.add(nxt)
-                frontier.append([*path, nxt])
-    return None
