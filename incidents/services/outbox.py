@@ -7,10 +7,10 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Max
 from django.utils import timezone
 
 from ..models import OutboxEvent
+from ..selectors import latest_event_sequence
 
 
 def outbox_prune(
@@ -23,8 +23,8 @@ def outbox_prune(
     """
     hours = settings.KOBAN_OUTBOX_RETENTION_HOURS if retention_hours is None else retention_hours
     cutoff = (now or timezone.now()) - timedelta(hours=hours)
-    newest = OutboxEvent.objects.aggregate(m=Max("id"))["m"]
-    if newest is None:
+    newest = latest_event_sequence()
+    if not newest:
         return 0
     deleted = 0
     while True:

@@ -1,6 +1,8 @@
 // The supervisors' follow-up board: lanes by officer or by area, overdue first, live.
 import { announce, apiAll, config, debounce, h, minSeq, t } from "./core.js";
-import { compareFollowups, followupCard, isOverdue, loadOfficers } from "./followups-ui.js";
+import {
+  compareFollowups, followupCard, isOpen, isOverdue, loadOfficers, summaryStats,
+} from "./followups-ui.js";
 import { LiveFeed } from "./live.js";
 
 const DONE_DAYS = 7;
@@ -32,7 +34,7 @@ function laneKey(f) {
 function render() {
   const lanes = new Map();
   for (const f of followups) {
-    if (!showDone.checked && !["open", "in_progress"].includes(f.status)) continue;
+    if (!showDone.checked && !isOpen(f)) continue;
     const [key, name] = laneKey(f);
     if (!lanes.has(key)) lanes.set(key, { name, items: [] });
     lanes.get(key).items.push(f);
@@ -42,8 +44,8 @@ function render() {
   const cards = [];
   lanesBox.replaceChildren(...ordered.map((lane) => {
     lane.items.sort(compareFollowups);
-    const open = lane.items.filter((f) => ["open", "in_progress"].includes(f.status));
-    const done = lane.items.filter((f) => !["open", "in_progress"].includes(f.status));
+    const open = lane.items.filter(isOpen);
+    const done = lane.items.filter((f) => !isOpen(f));
     const overdue = overdueOf(lane);
     const mk = (f) => {
       const card = followupCard(f, { onChanged: () => reloadSoon() });
@@ -63,11 +65,8 @@ function render() {
   seen.clear();
   for (const f of cards) seen.add(`${f.id}:${f.status}`);
   firstLoad = false;
-  const openCount = followups.filter((f) => ["open", "in_progress"].includes(f.status)).length;
-  const overdueCount = followups.filter((f) => isOverdue(f)).length;
-  summary.replaceChildren(
-    h("span", { class: `stat${overdueCount ? " is-bad" : ""}` }, h("strong", {}, String(overdueCount)), t("overdue")),
-    h("span", { class: "stat" }, h("strong", {}, String(openCount)), t("followups")));
+  summary.replaceChildren(...summaryStats(
+    followups.filter((f) => isOverdue(f)).length, followups.filter(isOpen).length));
 }
 
 const reloadSoon = debounce(() => load().catch(() => announce(t("load_failed"))), 200);

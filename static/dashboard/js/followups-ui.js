@@ -16,6 +16,11 @@ export function loadOfficers() {
   return officersPromise;
 }
 
+/** Still to do (open or in progress), as opposed to done or cancelled. */
+export function isOpen(f) {
+  return OPEN.has(f.status);
+}
+
 export function isOverdue(f, now = Date.now()) {
   if (typeof f.overdue === "boolean" && OPEN.has(f.status)) {
     // The server decided at response time; a live page keeps the decision current itself.
@@ -168,7 +173,7 @@ function reassignForm(f, onChanged) {
   const sid = `fu-re-${f.id}-${uid}`;
   const did = `fu-due-${f.id}-${uid}`;
   const select = officerSelect("assignee", [], f.assignee, sid);
-  loadOfficers().then((officers) => select.replaceWith(officerSelectFilled(officers, f.assignee, sid)));
+  loadOfficers().then((officers) => select.replaceWith(officerSelect("assignee", officers, f.assignee, sid)));
   const form = h("form", { class: "fu-form fu-reassign stack", hidden: true },
     h("label", { for: sid }, t("assignee")), select,
     h("label", { for: did }, t("due")),
@@ -192,8 +197,12 @@ function reassignForm(f, onChanged) {
   return form;
 }
 
-function officerSelectFilled(officers, selected, id) {
-  return officerSelect("assignee", officers, selected, id);
+/** The "n overdue · n follow-ups" figures above the board and "my work". */
+export function summaryStats(overdue, open) {
+  return [
+    h("span", { class: `stat${overdue ? " is-bad" : ""}` }, h("strong", {}, String(overdue)), t("overdue")),
+    h("span", { class: "stat" }, h("strong", {}, String(open)), t("followups")),
+  ];
 }
 
 /** The supervisor's "assign a follow-up" form for an incident or a concern. */

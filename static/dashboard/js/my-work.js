@@ -1,6 +1,6 @@
 // "My work": the follow-ups assigned to me, soonest due first; start them, finish them, live.
 import { announce, apiAll, config, debounce, h, t } from "./core.js";
-import { compareFollowups, followupCard, isOverdue } from "./followups-ui.js";
+import { compareFollowups, followupCard, isOpen, isOverdue, summaryStats } from "./followups-ui.js";
 import { LiveFeed } from "./live.js";
 
 const DONE_DAYS = 7;
@@ -20,8 +20,8 @@ async function load() {
 
 function render() {
   const since = Date.now() - DONE_DAYS * 86400000;
-  const open = items.filter((f) => ["open", "in_progress"].includes(f.status)).sort(compareFollowups);
-  const finished = items.filter((f) => !["open", "in_progress"].includes(f.status)
+  const open = items.filter(isOpen).sort(compareFollowups);
+  const finished = items.filter((f) => !isOpen(f)
     && new Date(f.completed_at || f.due_at).getTime() >= since).sort(compareFollowups);
   const card = (f) => {
     const el = followupCard(f, { onChanged: () => reloadSoon() });
@@ -35,10 +35,7 @@ function render() {
   seen.clear();
   for (const f of items) seen.add(`${f.id}:${f.status}`);
   firstLoad = false;
-  const overdue = open.filter((f) => isOverdue(f)).length;
-  summary.replaceChildren(
-    h("span", { class: `stat${overdue ? " is-bad" : ""}` }, h("strong", {}, String(overdue)), t("overdue")),
-    h("span", { class: "stat" }, h("strong", {}, String(open.length)), t("followups")));
+  summary.replaceChildren(...summaryStats(open.filter((f) => isOverdue(f)).length, open.length));
 }
 
 const reloadSoon = debounce(() => load().catch(() => announce(t("load_failed"))), 200);

@@ -373,11 +373,6 @@ function upsertPatrol(p) {
   }
 }
 
-function patrolProps(feature) {
-  const p = propsFromFeature(feature);
-  return p;
-}
-
 // --- Selection: list and map stay in step ---------------------------------------------------------------
 const panel = new DetailPanel(document.getElementById("detail"), {
   onClose: (was) => {
@@ -399,8 +394,9 @@ function restyle(kind, id) {
     entry.marker.setIcon(kind === "incident" ? incidentIcon(entry.props, selected) : concernIcon(entry.props, selected));
     entry.marker.setZIndexOffset(selected ? 2000 : kind === "concern" ? 500 : 0);
   }
-  entry.row.querySelector(".item")?.toggleAttribute("aria-current", selected);
-  if (selected) entry.row.querySelector(".item")?.setAttribute("aria-current", "true");
+  const item = entry.row.querySelector(".item");
+  if (selected) item?.setAttribute("aria-current", "true");
+  else item?.removeAttribute("aria-current");
 }
 
 function showTab(kind) {
@@ -504,7 +500,7 @@ async function loadPatrols() {
   const { items, sequence } = await apiAll("patrols/geojson/", { page_size: 5000 });
   layers.patrols.clearLayers();
   state.patrols.clear();
-  for (const f of items) upsertPatrol(patrolProps(f));
+  for (const f of items) upsertPatrol(propsFromFeature(f));
   return sequence;
 }
 
