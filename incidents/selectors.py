@@ -54,12 +54,9 @@ def user_area_ids(user: Any) -> set[int]:
     cached = getattr(user, "_koban_area_ids", None)
     if cached is not None:
         return cached
-    ids = set(Area.objects.filter(officers__user=user).values_list("id", flat=True))
-    frontier = set(ids)
-    while frontier:
-        frontier = set(Area.objects.filter(parent_id__in=frontier).values_list("id", flat=True))
-        frontier -= ids
-        ids |= frontier
+    ids = area_ids_with_descendants(
+        Area.objects.filter(officers__user=user).values_list("id", flat=True)
+    )
     user._koban_area_ids = ids
     return ids
 

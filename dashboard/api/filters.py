@@ -34,7 +34,8 @@ from incidents.models import (
     Priority,
 )
 
-MAX_ID = 2**63 - 1
+from .serializers.common import MAX_ID
+
 MAX_LIST = 200
 
 # --- Form fields: text in, typed value or a message out ------------------------------------------

@@ -6,11 +6,12 @@ import math
 from datetime import UTC
 from typing import Any
 
-from django.contrib.auth import get_user_model
 from django.contrib.gis.geos import Point
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework_gis.fields import GeometryField
+
+from incidents import selectors
 
 MAX_ID = 2**63 - 1
 
@@ -101,6 +102,17 @@ class VisibleRelatedField(serializers.PrimaryKeyRelatedField):
         return super().fail(key, **kwargs)
 
 
+def assignable_user_field(help_text: str) -> VisibleRelatedField:
+    """A user work can go to: any active operational user, not only those in the caller's areas."""
+    return VisibleRelatedField(
+        selector=lambda user: selectors.assignable_users(),
+        what="officer",
+        required=False,
+        allow_null=True,
+        help_text=help_text,
+    )
+
+
 class StrictInputSerializer(serializers.Serializer):
     """Refuses fields it does not know, so a typo or a read-only field is not silently ignored."""
 
@@ -118,7 +130,3 @@ def display_name(user: Any) -> str:
     if user is None:
         return ""
     return user.get_full_name() or user.get_username()
-
-
-def active_users() -> Any:
-    return get_user_model().objects.filter(is_active=True)

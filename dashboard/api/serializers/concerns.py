@@ -6,7 +6,6 @@ from rest_framework import serializers
 from rest_framework_gis.fields import GeometryField
 from rest_framework_gis.serializers import GeoFeatureModelSerializer
 
-from incidents import selectors
 from incidents.models import (
     ConcernStatus,
     IncidentStatus,
@@ -19,6 +18,7 @@ from .common import (
     StrictInputSerializer,
     UTCDateTimeField,
     VisibleRelatedField,
+    assignable_user_field,
     display_name,
 )
 from .followups import FollowUpSerializer
@@ -100,13 +100,7 @@ class ConcernDetailSerializer(ConcernListSerializer):
 
 
 def _owner_field() -> VisibleRelatedField:
-    return VisibleRelatedField(
-        selector=lambda user: selectors.assignable_users(),
-        what="officer",
-        required=False,
-        allow_null=True,
-        help_text="User id of the officer who looks after it.",
-    )
+    return assignable_user_field("User id of the officer who looks after it.")
 
 
 class ConcernCreateSerializer(StrictInputSerializer):

@@ -9,7 +9,13 @@ from rest_framework import serializers
 from incidents import selectors
 from incidents.models import FollowUp, FollowUpStatus
 
-from .common import StrictInputSerializer, UTCDateTimeField, VisibleRelatedField, display_name
+from .common import (
+    StrictInputSerializer,
+    UTCDateTimeField,
+    VisibleRelatedField,
+    assignable_user_field,
+    display_name,
+)
 
 
 class FollowUpSerializer(serializers.Serializer):
@@ -55,13 +61,7 @@ class FollowUpSerializer(serializers.Serializer):
 
 
 def _assignee_field() -> VisibleRelatedField:
-    return VisibleRelatedField(
-        selector=lambda user: selectors.assignable_users(),
-        what="officer",
-        required=False,
-        allow_null=True,
-        help_text="User id of the officer (or supervisor) who does it.",
-    )
+    return assignable_user_field("User id of the officer (or supervisor) who does it.")
 
 
 def _patrol_field() -> VisibleRelatedField:
