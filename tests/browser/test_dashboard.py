@@ -76,6 +76,8 @@ def test_supervisor_sees_demo_incidents_on_map_and_list_and_category_filter_narr
         page.locator(f"#list-incidents .item[data-id='{newest['id']}'] .item-meta")
     ).to_contain_text(lisbon)
     expect(page.locator("#count-incidents")).to_have_text(str(len(expected)))
+    # Marker clusters settle after their add animation: wait for them, then check the total.
+    page.wait_for_function(f"({MAP_TOTAL})() === {len(expected)}", timeout=5000)
     assert page.evaluate(MAP_TOTAL) == len(expected)
     # Parish boundaries are drawn from the API, with no tile server.
     assert page.locator("#map path.leaflet-interactive").count() >= 24
