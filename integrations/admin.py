@@ -12,6 +12,7 @@ from django.http import HttpRequest
 from incidents.errors import InvalidInput
 
 from . import services
+from .forms import LimitedJSONField
 from .models import RejectedRecord, Source, SyncRun
 
 
@@ -29,6 +30,7 @@ class SourceAdminForm(forms.ModelForm):
     class Meta:
         model = Source
         fields = ("name", "adapter", "description", "config", "schedule", "enabled")
+        field_classes = {"config": LimitedJSONField}  # deep nesting: a field error, not a 500
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()

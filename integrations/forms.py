@@ -14,12 +14,16 @@ from typing import Any
 
 import yaml
 from django import forms
+from django.forms.fields import InvalidJSONInput
 from django.utils.translation import gettext_lazy as _
 from pydantic.fields import FieldInfo
 from pydantic_core import PydanticUndefined
 
+from koban.limits import InputTooDeep, check_depth
+
 from .adapters.base import Adapter
 from .models import Source
+from .parsing import yaml_loads
 
 PREFIX = "cfg__"
 
@@ -60,11 +64,34 @@ class YAMLField(forms.CharField):
         if not text:
             return None
         try:
-            return yaml.safe_load(text)
+            return yaml_loads(text)
+        except InputTooDeep as exc:
+            raise forms.ValidationError(str(exc)) from None
         except yaml.YAMLError as exc:
             raise forms.ValidationError(
                 _("Not valid YAML: %(error)s"), params={"error": exc}
             ) from exc
+
+
+class LimitedJSONField(forms.JSONField):
+    """Django's JSONField, refusing nesting past MAX_JSON_DEPTH with a field error (its own
+    json.loads would raise RecursionError, a 500, on deep input)."""
+
+    def to_python(self, value: Any) -> Any:
+        try:
+            converted = super().to_python(value)
+        except RecursionError:
+            raise forms.ValidationError(str(InputTooDeep())) from None
+        try:
+            return check_depth(converted)
+        except InputTooDeep as exc:
+            raise forms.ValidationError(str(exc)) from None
+
+    def bound_data(self, data: Any, initial: Any) -> Any:
+        try:
+            return super().bound_data(data, initial)
+        except RecursionError:
+            return InvalidJSONInput(data)
 
 
 def _as_yaml(value: Any) -> str:

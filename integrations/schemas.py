@@ -33,12 +33,23 @@ def _http_url(value: str) -> str:
     return value
 
 
+# Sources may read only variables set aside for them: any other name (PATH, SECRET_KEY,
+# DATABASE_URL…) would let whoever writes a source send it to a server of their choosing.
+ENV_NAME_MESSAGE = (
+    "Must be the NAME of an environment variable starting with KOBAN_SECRET_ (capital letters, "
+    "digits, _; e.g. KOBAN_SECRET_SF311_API_KEY), never the secret itself."
+)
+_SECRET_NAME = re.compile(r"KOBAN_SECRET_[A-Z0-9_]+")
+
+
+def is_secret_name(value: str) -> bool:
+    return bool(_SECRET_NAME.fullmatch(value))
+
+
 def _env_name(value: str) -> str:
-    if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", value):
-        raise ValueError(
-            "Must be the NAME of an environment variable (letters, digits, _), never the "
-            "secret itself."
-        )
+    # Decided on the name alone: the message is the same whether the variable exists or not.
+    if not is_secret_name(value):
+        raise ValueError(ENV_NAME_MESSAGE)
     return value
 
 
@@ -167,7 +178,10 @@ def field_errors(exc: ValidationError, prefix: str = "config") -> dict[str, list
 
 # --- Schedules -------------------------------------------------------------------------------
 
-MIN_INTERVAL_SECONDS = 10
+# Beat's finest useful grain (a crontab fires at most once a minute), and a floor that keeps a
+# source from hammering a remote system or the worker.
+MIN_INTERVAL_SECONDS = 60
+MAX_INTERVAL_SECONDS = 366 * 24 * 3600
 
 
 @dataclass(frozen=True)
@@ -183,10 +197,16 @@ def parse_schedule(text: str) -> Schedule | None:
     text = (text or "").strip()
     if not text:
         return None
-    if text.isdigit():
-        seconds = int(text)
+    if re.fullmatch(r"[0-9]+", text):
+        digits = text.lstrip("0") or "0"
+        seconds = int(digits) if len(digits) <= 12 else MAX_INTERVAL_SECONDS + 1
         if seconds < MIN_INTERVAL_SECONDS:
-            raise ValueError(f"An interval must be at least {MIN_INTERVAL_SECONDS} seconds.")
+            raise ValueError(
+                f"An interval must be at least {MIN_INTERVAL_SECONDS} seconds (a crontab such "
+                'as "* * * * *" also runs every minute).'
+            )
+        if seconds > MAX_INTERVAL_SECONDS:
+            raise ValueError(f"An interval must be at most {MAX_INTERVAL_SECONDS} seconds.")
         return Schedule(every_seconds=seconds)
     fields = text.split()
     if len(fields) != 5:

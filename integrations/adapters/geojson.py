@@ -12,7 +12,7 @@ from pydantic import Field
 from ..schemas import Encoding, EnvVarName, HttpUrl, IncidentMapping
 from . import values
 from .base import Adapter, Cursor, MappedIncident, MappingError, PermanentError, Pull, Raw
-from .http import Http, parse_json
+from .http import Http, parse_json, same_origin
 from .mapping import incident_from_fields
 
 FEATURE_ID = "@id"
@@ -86,7 +86,9 @@ class GeoJSONAdapter(Adapter):
             if url is None or url in seen:
                 return
             seen.add(url)
-            fetched = http.get(url, params=params, headers=headers)
+            # A `next` link comes from the remote: credentials stay with the configured origin.
+            own = headers if same_origin(url, config.url) else {}
+            fetched = http.get(url, params=params, headers=own)
             body = parse_json(fetched.text(config.encoding), fetched.url)
             features = _features(body, fetched.url)
             yield body, features

@@ -34,7 +34,7 @@ from .base import (
     Raw,
     Skip,
 )
-from .http import Http, parse_json
+from .http import Http, parse_json, same_origin
 
 
 class ThresholdRule(AdapterConfig):
@@ -170,7 +170,9 @@ class SensorThingsAdapter(Adapter):
             for _ in range(config.max_pages):
                 if url is None:
                     break
-                fetched = http.get(url, params=params, headers=headers)
+                # A next link comes from the remote: credentials stay with the endpoint's origin.
+                own = headers if same_origin(url, config.endpoint) else {}
+                fetched = http.get(url, params=params, headers=own)
                 body = parse_json(fetched.text(), fetched.url)
                 if not isinstance(body, dict) or not isinstance(body.get("value"), list):
                     raise PermanentError(f"{fetched.url} is not a SensorThings collection.")

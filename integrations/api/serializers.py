@@ -2,9 +2,30 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from rest_framework import serializers
 
+from koban.limits import InputTooDeep, check_depth, loads_limited
+
 from ..models import RejectedRecord, Source, SyncRun
+
+
+class ConfigField(serializers.JSONField):
+    """A configuration mapping, parsed (form-encoded text) or checked (JSON body) within
+    MAX_JSON_DEPTH: deep nesting is a field error, never a RecursionError."""
+
+    def to_internal_value(self, data: Any) -> Any:
+        try:
+            if getattr(data, "is_json_string", False):
+                data = loads_limited(data)
+            else:
+                check_depth(data)
+        except InputTooDeep as exc:
+            raise serializers.ValidationError(str(exc)) from None
+        except ValueError:
+            self.fail("invalid")
+        return super().to_internal_value(data)
 
 
 class RunSerializer(serializers.ModelSerializer):
@@ -68,7 +89,7 @@ class SourceSerializer(serializers.ModelSerializer):
 class SourceInputSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=64)
     adapter = serializers.CharField(max_length=50)
-    config = serializers.JSONField()
+    config = ConfigField()
     schedule = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
     enabled = serializers.BooleanField(required=False, default=True)
     description = serializers.CharField(
@@ -78,7 +99,7 @@ class SourceInputSerializer(serializers.Serializer):
 
 class SourceUpdateSerializer(serializers.Serializer):
     adapter = serializers.CharField(max_length=50, required=False)
-    config = serializers.JSONField(required=False)
+    config = ConfigField(required=False)
     schedule = serializers.CharField(max_length=100, required=False, allow_blank=True)
     enabled = serializers.BooleanField(required=False)
     description = serializers.CharField(max_length=255, required=False, allow_blank=True)
@@ -95,7 +116,7 @@ class RunNowSerializer(serializers.Serializer):
 
 class DryRunInputSerializer(serializers.Serializer):
     adapter = serializers.CharField(max_length=50)
-    config = serializers.JSONField()
+    config = ConfigField()
     limit = serializers.IntegerField(required=False, min_value=1, max_value=50, default=10)
 
 

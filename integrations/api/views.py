@@ -10,7 +10,7 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.generics import GenericAPIView
 from rest_framework.pagination import CursorPagination
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -18,6 +18,7 @@ from rest_framework.views import APIView
 
 from incidents import roles
 from incidents.errors import InvalidInput
+from koban.limits import LimitedJSONParser
 
 from .. import selectors, services
 from ..adapters import registry
@@ -147,7 +148,7 @@ class SourceDetailView(IntegrationsView):
 
 
 class SourceRunView(IntegrationsView):
-    parser_classes = (JSONParser, MultiPartParser, FormParser)
+    parser_classes = (LimitedJSONParser, MultiPartParser, FormParser)
 
     @extend_schema(
         tags=TAG,

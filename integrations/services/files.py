@@ -9,8 +9,10 @@ import yaml
 from django.db import transaction
 
 from incidents.errors import InvalidInput
+from koban.limits import InputTooDeep
 
 from ..models import Source
+from ..parsing import yaml_loads
 from .sources import source_check, source_create, source_update
 
 ENTRY_KEYS = ("name", "adapter", "description", "enabled", "schedule", "config")
@@ -39,7 +41,9 @@ def _entries(document: Any) -> list[Any]:
 
 def sources_parse(text: str) -> list[Any]:
     try:
-        return _entries(yaml.safe_load(text))
+        return _entries(yaml_loads(text))
+    except InputTooDeep as exc:
+        raise SourcesFileInvalid({"file": [str(exc)]}) from None
     except yaml.YAMLError as exc:
         raise SourcesFileInvalid({"file": [f"Not valid YAML: {exc}"]}) from exc
 

@@ -13,6 +13,7 @@ from django_celery_beat.models import CrontabSchedule, IntervalSchedule, Periodi
 from pydantic import ValidationError
 
 from incidents.errors import InvalidInput
+from koban.limits import InputTooDeep, check_depth
 
 from ..adapters import registry
 from ..models import Source
@@ -67,6 +68,10 @@ def _config_errors(adapter: str, config: Any) -> tuple[AdapterConfig | None, dic
         }
     if not isinstance(config, dict):
         return None, {"config": ["The configuration must be a mapping of keys to values."]}
+    try:
+        check_depth(config)
+    except InputTooDeep as exc:
+        return None, {"config": [str(exc)]}
     kind = registry.get(adapter)
     try:
         parsed = kind.parse_config(config)

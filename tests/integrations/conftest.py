@@ -108,6 +108,17 @@ def english(settings) -> None:
     settings.LANGUAGE_CODE = "en"
 
 
+# The loopback networks the feed server listens on. Sources may reach only public addresses
+# unless the administrator allows a network; these tests allow loopback explicitly (the guard's
+# own tests, in test_outbound_guard.py, run with nothing allowed).
+LOOPBACK_NETWORKS = ["127.0.0.0/8", "::1/128"]
+
+
+@pytest.fixture(autouse=True)
+def allow_loopback(settings) -> None:
+    settings.KOBAN_SOURCES_ALLOWED_NETWORKS = list(LOOPBACK_NETWORKS)
+
+
 @pytest.fixture
 def feed() -> Iterator[FeedServer]:
     server = FeedServer()

@@ -9,6 +9,7 @@ from django.urls import reverse
 from django_celery_beat.models import PeriodicTask
 
 from integrations.models import Source
+from tests.conftest import force_login_verified
 
 pytestmark = pytest.mark.django_db
 
@@ -28,7 +29,7 @@ def _form(config: dict, **extra) -> dict:
 def test_admin_refuses_an_invalid_source_with_field_messages_and_saves_a_valid_one(
     client, django_user_model
 ):
-    client.force_login(django_user_model.objects.create_superuser("root", password="x"))
+    force_login_verified(client, django_user_model.objects.create_superuser("root", password="x"))
     url = reverse("admin:integrations_source_add")
 
     refused = client.post(url, _form({"endpoint": "gopher://x", "service_categories": {}}))

@@ -38,6 +38,8 @@ def page(live_server) -> Iterator[Any]:
 def test_the_run_page_updates_its_counts_live_and_stops_when_the_run_ends(
     page, live_server, make_user, make_source
 ):
+    from playwright.sync_api import expect
+
     make_user("tecnico", "Integrator")
     source = make_source(
         config={"endpoint": "https://city.example/v2", "service_categories": {"default": "other"}}
@@ -60,14 +62,12 @@ def test_the_run_page_updates_its_counts_live_and_stops_when_the_run_ends(
     progress.counts.update(fetched=40, processed=40, created=38, rejected=2)
     progress.flush(force=True)
 
-    page.wait_for_function("document.querySelector('[data-field=processed]').textContent === '40'")
+    # Locator assertions, not wait_for_function: the pages' CSP forbids evaluating strings.
+    expect(processed).to_have_text("40", timeout=10_000)
     assert page.locator("[data-field=created]").inner_text() == "38"
 
     progress.counts.update(fetched=90, processed=90, created=88)
     run_service._finish(run, progress, SyncRun.Status.PARTIAL, cursor={})
-    page.wait_for_function(
-        "document.querySelector('[data-field=status_label]').textContent"
-        " === 'Succeeded with rejected records'"
-    )
+    expect(status).to_have_text("Succeeded with rejected records", timeout=10_000)
     assert processed.inner_text() == "90"
     assert "run-partial" in (status.get_attribute("class") or "")

@@ -10,6 +10,7 @@ from django.urls import reverse
 from incidents.models import Incident, OutboxEvent, TimelineEntry
 from integrations import services
 from integrations.models import RejectedRecord, Source, SyncRun
+from tests.conftest import force_login_verified
 
 from .conftest import DATA, SF_REQUESTS, open311_config
 
@@ -59,7 +60,9 @@ def test_only_integrators_and_administrators_reach_pages_and_api(
     }
     for role, user in users.items():
         client.logout()
-        if user is not None:
+        if role == "admin":
+            force_login_verified(client, user)
+        elif user is not None:
             client.force_login(user)
         allowed = role in ("integrator", "admin")
 
@@ -241,7 +244,7 @@ def test_api_replay_is_refused_until_the_mapping_is_fixed_then_imports(
 
 
 def test_api_source_crud_keeps_the_name_and_validates_changes(client, administrator, feed):
-    client.force_login(administrator)
+    force_login_verified(client, administrator)
     created = client.post(
         reverse("integrations-api:sources"),
         {"name": "sf311", "adapter": "open311", "config": open311_config(feed), "schedule": "60"},

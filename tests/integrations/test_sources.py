@@ -31,7 +31,8 @@ EXPECTED = {
     "config.endpoint": ["Must be an http:// or https:// URL with a host."],
     "config.format": ["Input should be 'json' or 'xml'"],
     "config.api_key_env": [
-        "Must be the NAME of an environment variable (letters, digits, _), never the secret itself."
+        "Must be the NAME of an environment variable starting with KOBAN_SECRET_ (capital "
+        "letters, digits, _; e.g. KOBAN_SECRET_SF311_API_KEY), never the secret itself."
     ],
     "config.endpiont": ["Unknown key: this adapter has no such setting."],
 }
@@ -183,7 +184,7 @@ def test_the_beat_entry_follows_the_schedule_and_the_enabled_flag():
     source.refresh_from_db()
     assert source.periodic_task is None
 
-    services.source_update(source=source, schedule="30")
+    services.source_update(source=source, schedule="60")
     assert ours().count() == 1
     services.source_delete(source=Source.objects.get(pk=source.pk))
     assert not ours().exists()

@@ -24,7 +24,7 @@ from incidents.models import Incident
 from integrations import services
 from integrations.models import SyncRun
 
-from .conftest import SF_REQUESTS, open311_config
+from .conftest import LOOPBACK_NETWORKS, SF_REQUESTS, open311_config
 from .test_adapters import POIS, geojson_config
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -56,6 +56,7 @@ def celery_worker(django_db_setup, django_db_blocker, tmp_path_factory) -> Itera
         "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
         "KOBAN_SYNC_MAX_RETRIES": str(WORKER_RETRIES),
         "KOBAN_SYNC_RETRY_BACKOFF": "1",
+        "KOBAN_SOURCES_ALLOWED_NETWORKS": ",".join(LOOPBACK_NETWORKS),
         "DJANGO_SETTINGS_MODULE": "koban.settings",
     }
     env.pop("KOBAN_TEST_DB", None)
@@ -146,7 +147,8 @@ def test_http_500_is_retried_by_the_worker_with_backoff_then_the_run_fails(
     run = wait_for(lambda: finished_run(source), what="the failed run")
     assert (run.status, run.attempts) == ("failed", WORKER_RETRIES + 1)
     assert feed.count(REQUESTS) == WORKER_RETRIES + 1
-    assert "HTTP 500 from" in run.error and "500 Internal Server Error" in run.error
+    assert "HTTP 500 from" in run.error and "(Internal Server Error)" in run.error
+    assert "<h1>" not in run.error  # the remote's body is never shown
     assert "Gave up after 3 attempt(s)" in run.error
     assert not Incident.objects.exists()
     source.refresh_from_db()
