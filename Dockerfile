@@ -1,4 +1,5 @@
 # Production image: the same code and settings as `make run`, configured by environment.
+# Needs SECRET_KEY (and ALLOWED_HOSTS) at run time, not at build time; see docker-compose.yml.
 FROM python:3.11-slim-bookworm
 RUN apt-get update && apt-get install -y --no-install-recommends \
         gdal-bin libgdal32 libgeos-c1v5 libproj25 postgresql-client \
@@ -9,6 +10,9 @@ RUN pip install --no-cache-dir -e .
 COPY . .
 ENV DJANGO_SETTINGS_MODULE=koban.settings \
     STATIC_ROOT=/app/var/staticfiles
-RUN KOBAN_DEV=true python manage.py collectstatic --noinput
+# Hashed, compressed (gzip and brotli) static files with their manifest, which WhiteNoise serves.
+# Collecting needs no secret: a throwaway key only for this build step.
+RUN KOBAN_DEV=true KOBAN_STATIC_MANIFEST=true python manage.py collectstatic --noinput
 EXPOSE 8000
-CMD ["daphne", "-b", "0.0.0.0", "-p", "8000", "koban.asgi:application"]
+# Behind a TLS-terminating proxy: --proxy-headers takes the client address from X-Forwarded-For.
+CMD ["daphne", "-b", "0.0.0.0", "-p", "8000", "--proxy-headers", "koban.asgi:application"]

@@ -2,6 +2,9 @@
 SHELL := /bin/bash
 VENV := .venv/bin
 export DJANGO_SETTINGS_MODULE := koban.settings
+# Development settings (published key, plain HTTP) only where a target asks for them; production
+# sets SECRET_KEY instead (docker-compose.yml). pytest sets KOBAN_DEV itself (pyproject.toml).
+DEV := KOBAN_DEV=true
 
 .PHONY: setup run test lint format bench screenshots clean
 
@@ -9,11 +12,11 @@ setup:   ## install and start what is missing (apt, PostgreSQL+PostGIS, Redis, .
 	bash scripts/setup.sh
 
 run: setup   ## migrate, load the demo, start web + Celery worker + beat (Ctrl-C stops all)
-	bash scripts/run.sh
+	$(DEV) bash scripts/run.sh
 
 test: setup  ## Django checks, migrations up to date, ruff, then the whole pytest suite
-	$(VENV)/python manage.py check --fail-level WARNING
-	$(VENV)/python manage.py makemigrations --check --dry-run
+	$(DEV) $(VENV)/python manage.py check --fail-level WARNING
+	$(DEV) $(VENV)/python manage.py makemigrations --check --dry-run
 	$(VENV)/ruff check .
 	$(VENV)/ruff format --check .
 	$(VENV)/pytest
@@ -25,7 +28,7 @@ format:  ## apply ruff fixes and formatting
 	$(VENV)/ruff check --fix . && $(VENV)/ruff format .
 
 bench: setup  ## benchmarks under bench/ (not part of make test)
-	$(VENV)/python -m bench
+	$(DEV) $(VENV)/python -m bench
 
 clean:
 	rm -rf .venv var .pytest_cache

@@ -29,6 +29,8 @@ from redis.exceptions import RedisError
 from incidents.selectors import event_visible_to
 
 from . import feed, live
+from .security import two_factor
+from .throttle import ConnectionSlots, TokenBucket
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -132,6 +134,11 @@ class OperationsConsumer(AsyncWebsocketConsumer):
         self._heartbeat_seconds = float(settings.KOBAN_LIVE_HEARTBEAT_SECONDS)
         self._max_replay = int(settings.KOBAN_LIVE_MAX_REPLAY)
         self._max_backlog = int(settings.KOBAN_LIVE_MAX_BACKLOG)
+        self._bucket = TokenBucket(
+            settings.KOBAN_LIVE_MESSAGE_BURST, settings.KOBAN_LIVE_MESSAGES_PER_MINUTE / 60
+        )
+        self._slots: ConnectionSlots | None = None
+        self._slot_user = 0
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         try:
@@ -141,6 +148,7 @@ class OperationsConsumer(AsyncWebsocketConsumer):
             await self._stop(feed.CLOSE_UNAVAILABLE, send)
         finally:
             self._cancel_tasks()
+            await self._release_slot()
 
     async def dispatch(self, message: dict[str, Any]) -> None:
         """Like Channels' own, minus closing stale DB connections before every message.
@@ -161,6 +169,14 @@ class OperationsConsumer(AsyncWebsocketConsumer):
         user = self.scope.get("user")
         if user is None or not user.is_authenticated:
             await self._stop(feed.CLOSE_UNAUTHENTICATED)
+            return
+        # A session that still owes its second factor is not signed in yet (log in again).
+        if not await _read(two_factor.passes)(user, self.scope.get("session")):
+            await self._stop(feed.CLOSE_UNAUTHENTICATED)
+            return
+        if not await self._take_slot(user):
+            logger.info("live feed: %s has too many sockets open; refusing one", user)
+            await self._stop(feed.CLOSE_TOO_MANY_CONNECTIONS)
             return
         # Join before reading the newest sequence, so nothing committed in between is missed.
         group = live.group_name()
@@ -196,15 +212,27 @@ class OperationsConsumer(AsyncWebsocketConsumer):
         with suppress(*UNAVAILABLE):
             for group in self.groups:
                 await self.channel_layer.group_discard(group, self.channel_name)
+        await self._release_slot()
         raise StopConsumer()
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
         if self._closed or self.user is None:
             return
+        message: feed.Resume | feed.Ping | None = None
         try:
             message = feed.parse_client_message(text_data)
         except feed.ProtocolError as exc:
-            self._queue.put(feed.error_frame(str(exc)))
+            invalid = str(exc)
+        # A resume replays the outbox: it costs more, so a flood of them closes the socket after
+        # a few replays instead of replaying again and again. (Channels hands a consumer its
+        # messages one at a time: two replays of one socket never overlap.)
+        cost = feed.RESUME_COST if isinstance(message, feed.Resume) else feed.MESSAGE_COST
+        if not self._bucket.take(cost):
+            logger.info("live feed: %s sends messages too fast; closing", self.user)
+            await self._stop(feed.CLOSE_RATE_LIMITED)
+            return
+        if message is None:
+            self._queue.put(feed.error_frame(invalid))
             return
         if isinstance(message, feed.Ping):
             self._queue.put(feed.pong_frame())
@@ -329,6 +357,8 @@ class OperationsConsumer(AsyncWebsocketConsumer):
                         await self._stop(refused)
                         return
                     self.user = user
+                    if self._slots is not None:
+                        await self._slots.renew(self.user.pk, self.channel_name)
                     if time.monotonic() - self._joined_at > GROUP_REFRESH_SECONDS:
                         await self.channel_layer.group_add(live.group_name(), self.channel_name)
                         self._joined_at = time.monotonic()
@@ -340,6 +370,28 @@ class OperationsConsumer(AsyncWebsocketConsumer):
                 await self._stop(feed.CLOSE_UNAVAILABLE)
                 return
             await asyncio.sleep(self._heartbeat_seconds * random.uniform(0.9, 1.1))
+
+    async def _take_slot(self, user: Any) -> bool:
+        """One of the user's KOBAN_LIVE_MAX_CONNECTIONS_PER_USER sockets, counted in Redis."""
+        connection = getattr(self.channel_layer, "connection", None)
+        if connection is None:  # a layer without Redis (tests of other parts): no count
+            return True
+        slots = ConnectionSlots(
+            connection(0),
+            scope=live.group_name(),
+            max_per_user=int(settings.KOBAN_LIVE_MAX_CONNECTIONS_PER_USER),
+            ttl=max(60.0, 3 * self._heartbeat_seconds),
+        )
+        if not await slots.acquire(user.pk, self.channel_name):
+            return False
+        self._slots, self._slot_user = slots, user.pk
+        return True
+
+    async def _release_slot(self) -> None:
+        slots, self._slots = self._slots, None
+        if slots is not None:
+            with suppress(*UNAVAILABLE):
+                await slots.release(self._slot_user, self.channel_name)
 
     async def _stop(self, code: int, send: Any = None) -> None:
         """Close with a protocol code; nothing queued is sent after the close frame."""

@@ -18,6 +18,8 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 CLOSE_UNAUTHENTICATED = 4401  # no valid session: log in again
 CLOSE_FORBIDDEN = 4403  # signed in, but not an operational role
 CLOSE_TOO_SLOW = 4408  # fell too far behind: reconnect with ?after=<last seq>
+CLOSE_TOO_MANY_CONNECTIONS = 4409  # the user has KOBAN_LIVE_MAX_CONNECTIONS_PER_USER sockets open
+CLOSE_RATE_LIMITED = 4429  # sent messages faster than allowed: reconnect after a pause
 CLOSE_UNAVAILABLE = 4503  # channel layer or database unavailable: reconnect with backoff
 
 # --- Reasons of a `reload` message ---------------------------------------------------------------
@@ -192,6 +194,10 @@ def error_frame(detail: str) -> str:
 
 # --- Client -> server messages -------------------------------------------------------------------
 MAX_CLIENT_FRAME = 1024
+# Tokens a message takes from the socket's bucket (KOBAN_LIVE_MESSAGE_BURST, refilled at
+# KOBAN_LIVE_MESSAGES_PER_MINUTE): a resume reads and replays the outbox; anything else is cheap.
+MESSAGE_COST = 1
+RESUME_COST = 5
 
 
 class Resume(_Message):

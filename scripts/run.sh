@@ -4,6 +4,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$PWD/.venv/bin:$PATH"
 export KOBAN_PORT="${KOBAN_PORT:-8000}"
+# A development machine: the published development key, plain HTTP on loopback, static files
+# served from the source folders (no collectstatic). Production runs docker-compose.yml instead.
+export KOBAN_DEV=true
 python manage.py migrate --noinput
 python manage.py load_demo
 # Example sources (disabled placeholders for the city's systems), kept as a versioned file.

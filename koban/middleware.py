@@ -1,0 +1,236 @@
+"""Limits every web request runs under: body size (ASGI, and inside Daphne), query time.
+
+Wired in koban/asgi.py (BodySizeLimit, cap_daphne_request_bodies) and MIDDLEWARE
+(QueryTimeoutMiddleware); the numbers are settings (koban/settings.py, "Request limits").
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Awaitable, Callable, Collection
+from typing import Any
+
+from django.db import OperationalError
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.urls import Resolver404, resolve
+from django.utils.deprecation import MiddlewareMixin
+from psycopg.errors import QueryCanceled
+
+logger = logging.getLogger(__name__)
+
+Scope = dict[str, Any]
+Message = dict[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+
+def _too_large_body(limit: int) -> bytes:
+    detail = f"The request body is larger than {limit} bytes."
+    return json.dumps({"detail": detail, "code": "request_too_large"}).encode()
+
+
+class BodySizeLimit:
+    """ASGI middleware: a request body over the limit is answered 413 and never reaches Django.
+
+    Refused at once when Content-Length says so, else as soon as the chunks received pass the
+    limit (chunked uploads): the application is told the client went away and its answer, if
+    any, is dropped. The routes named in `upload_routes` get `upload_max_bytes`; the route is
+    only resolved for a body over `max_bytes`, so ordinary requests pay nothing.
+    """
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        max_bytes: int,
+        upload_max_bytes: int,
+        upload_routes: Collection[str],
+    ) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+        self.upload_max_bytes = max(upload_max_bytes, max_bytes)
+        self.upload_routes = frozenset(upload_routes)
+
+    def limit_for(self, scope: Scope) -> int:
+        path = scope["path"]
+        root = scope.get("root_path", "")
+        if root and path.startswith(root):
+            path = path[len(root) :]
+        try:
+            view_name = resolve(path).view_name
+        except Resolver404:
+            return self.max_bytes
+        return self.upload_max_bytes if view_name in self.upload_routes else self.max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        limit = self.max_bytes
+        declared = _content_length(scope)
+        if declared is not None and declared > limit:
+            limit = self.limit_for(scope)
+            if declared > limit:
+                await _refuse(send, limit)
+                return
+
+        received = 0
+        refused = False
+        widened = limit > self.max_bytes
+
+        async def limited_receive() -> Message:
+            nonlocal received, refused, limit, widened
+            if refused:
+                return {"type": "http.disconnect"}
+            message = await receive()
+            if message["type"] != "http.request":
+                return message
+            received += len(message.get("body", b""))
+            if received > limit and not widened:
+                limit, widened = self.limit_for(scope), True
+            if received > limit:
+                refused = True
+                await _refuse(send, limit)
+                return {"type": "http.disconnect"}
+            return message
+
+        async def guarded_send(message: Message) -> None:
+            if not refused:
+                await send(message)
+
+        await self.app(scope, limited_receive, guarded_send)
+
+
+def _content_length(scope: Scope) -> int | None:
+    for name, value in scope.get("headers", ()):
+        if name.lower() == b"content-length":
+            try:
+                return int(value)
+            except ValueError:
+                return None
+    return None
+
+
+async def _refuse(send: Send, limit: int) -> None:
+    body = _too_large_body(limit)
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 413,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(body)).encode()),
+                (b"connection", b"close"),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
+
+
+def cap_daphne_request_bodies(max_bytes: int) -> None:
+    """Make Daphne discard request bodies over `max_bytes` as they arrive and answer 413.
+
+    Daphne (through Twisted) receives a whole body before the application sees any of it, parses
+    multipart bodies into memory for nobody (Daphne hands the raw body on), then queues the
+    whole body in memory for the application: a 60 MB upload cost hundreds of MB before
+    BodySizeLimit could refuse it. This swaps Daphne's request class for one that neither
+    parses nor keeps what is over the cap. The cap is the largest body any route accepts;
+    BodySizeLimit applies the per-route limits.
+    """
+    from daphne import http_protocol
+
+    base = getattr(http_protocol.WebRequest, "koban_base", http_protocol.WebRequest)
+
+    class CappedWebRequest(base):  # type: ignore[misc, valid-type]
+        koban_base = base
+        koban_max_body = max_bytes
+
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            self._parsePOSTFormSubmission = False
+            self._koban_received = 0
+            self._koban_over = False
+
+        def gotLength(self, length: int | None) -> None:  # Twisted's name
+            super().gotLength(length)
+            if length is not None and length > self.koban_max_body:
+                self._koban_refuse()
+
+        def handleContentChunk(self, data: bytes) -> None:  # Twisted's name
+            if self._koban_over:
+                return
+            self._koban_received += len(data)
+            if self._koban_received > self.koban_max_body:
+                self._koban_refuse()
+                return
+            super().handleContentChunk(data)
+
+        def _koban_refuse(self) -> None:
+            self._koban_over = True
+            self.content.close()
+            self.content = _Empty()
+
+        def process(self) -> Any:
+            if not self._koban_over:
+                return super().process()
+            self.request_start = time.time()
+            logger.warning("refused a request body over %s bytes", self.koban_max_body)
+            self.handle_reply(
+                {
+                    "type": "http.response.start",
+                    "status": 413,
+                    "headers": [(b"content-type", b"application/json"), (b"connection", b"close")],
+                }
+            )
+            self.handle_reply(
+                {"type": "http.response.body", "body": _too_large_body(self.koban_max_body)}
+            )
+            return None
+
+    http_protocol.WebRequest = CappedWebRequest
+
+
+class _Empty:
+    """Stands in for the body file of a refused request: Twisted seeks and tells on it."""
+
+    closed = False
+
+    def write(self, data: bytes) -> None:
+        pass
+
+    def read(self, size: int = -1) -> bytes:
+        return b""
+
+    def seek(self, offset: int, whence: int = 0) -> int:
+        return 0
+
+    def tell(self) -> int:
+        return 0
+
+    def close(self) -> None:
+        pass
+
+
+class QueryTimeoutMiddleware(MiddlewareMixin):
+    """A query cancelled by the web processes' statement_timeout (WEB_STATEMENT_TIMEOUT_SECONDS)
+    is answered 503 with a reason, instead of a 500 page."""
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if isinstance(exception, OperationalError) and isinstance(
+            exception.__cause__, QueryCanceled
+        ):
+            logger.warning(
+                "query cancelled by statement_timeout: %s %s", request.method, request.path
+            )
+            return JsonResponse(
+                {
+                    "detail": "The request took too long and was stopped; try a narrower one.",
+                    "code": "query_timeout",
+                },
+                status=503,
+                headers={"Retry-After": "30"},
+            )
+        return None
