@@ -32,11 +32,14 @@ from .setup import ensure_groups
 DATA = Path(settings.BASE_DIR) / "data" / "lisbon"
 MUNICIPALITY_CODE = "1106"
 
+# Twelve characters or more, and unlike the usernames: they pass the password validators
+# (tests/security/test_login.py checks). Every other demo officer has DEMO_DEFAULT_PASSWORD.
+DEMO_DEFAULT_PASSWORD = "koban-agente-demo"  # noqa: S105  (published demo logins)
 DEMO_PASSWORDS = {
-    "admin": "koban-admin",
-    "chefe.costa": "koban-chefe",
-    "agente.silva": "koban-agente",
-    "tecnico.sousa": "koban-tecnico",
+    "admin": "koban-admin-demo",
+    "chefe.costa": "koban-chefe-demo",
+    "agente.silva": DEMO_DEFAULT_PASSWORD,
+    "tecnico.sousa": "koban-tecnico-demo",
 }
 
 # username, first, last, role, parish codes (DICOFRE)
@@ -189,7 +192,7 @@ def _ensure_people() -> dict[str, object]:
             defaults={"first_name": first, "last_name": last, "email": f"{username}@koban.test"},
         )
         if created:
-            user.set_password(DEMO_PASSWORDS.get(username, "koban-agente"))
+            user.set_password(DEMO_PASSWORDS.get(username, DEMO_DEFAULT_PASSWORD))
             user.is_staff = role in (roles.ADMINISTRATOR, roles.INTEGRATOR, roles.SUPERVISOR)
             user.is_superuser = role == roles.ADMINISTRATOR
             user.save()

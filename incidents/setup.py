@@ -52,7 +52,10 @@ def ensure_groups(**_: Any) -> None:
                     "integrations",
                     "auth",
                     "django_celery_beat",
-                    "authtoken",
+                    # API tokens, authenticator devices, log-in lockouts (to unlock someone).
+                    "dashboard",
+                    "otp_totp",
+                    "axes",
                 ]
             )
         )

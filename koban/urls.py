@@ -4,8 +4,14 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from dashboard.security import views as security_views
+
 urlpatterns = [
-    path("login/", auth_views.LoginView.as_view(), name="login"),
+    # Log-in: the password (behind the lockout), then a code, or enrolment of an authenticator
+    # app first for a role that needs one (dashboard/security/).
+    path("login/", security_views.LoginView.as_view(), name="login"),
+    path("login/code/", security_views.verify, name="two-factor-verify"),
+    path("login/two-factor/", security_views.enrol, name="two-factor-enrol"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

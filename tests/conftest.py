@@ -14,6 +14,34 @@ SHARED_DATA = ROOT.parent / "shared" / "data"
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "1")
 
 
+@pytest.fixture(autouse=True)
+def _own_throttle_counts(settings):
+    """API throttle counts live in Redis: each test counts under its own key prefix, so what
+    earlier tests or runs counted never turns into a 429 (the keys expire on their own)."""
+    from uuid import uuid4
+
+    settings.CACHES = {
+        **settings.CACHES,
+        "throttle": {**settings.CACHES["throttle"], "KEY_PREFIX": f"test-{uuid4().hex}"},
+    }
+
+
+def force_login_verified(client, user):
+    """`client.force_login(user)` in a session verified with a second factor (a confirmed TOTP
+    device), as after the code step: administrators and the admin need one."""
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    if device is None:
+        device = TOTPDevice.objects.create(user=user, name="test", confirmed=True)
+    client.force_login(user)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
+    return device
+
+
 @pytest.fixture
 def areas(db):
     """Lisbon's 24 parishes (and the municipality) as areas, keyed by name."""

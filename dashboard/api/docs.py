@@ -71,6 +71,11 @@ _ERRORS: dict[int, OpenApiResponse] = {
     409: OpenApiResponse(
         ConflictSerializer, description="Refused by the lifecycle; `allowed` lists next states."
     ),
+    429: OpenApiResponse(
+        ErrorSerializer,
+        description="Too many requests (rate limit), or log-in locked after repeated wrong "
+        "passwords; `Retry-After` says how many seconds to wait.",
+    ),
 }
 
 
@@ -79,8 +84,8 @@ def errors(*codes: int) -> dict[int, OpenApiResponse]:
     return {code: _ERRORS[code] for code in codes}
 
 
-# Authentication failures every protected endpoint can answer.
-AUTH_ERRORS = (401, 403)
+# Authentication failures and the rate limit, which every protected endpoint can answer.
+AUTH_ERRORS = (401, 403, 429)
 
 SEQUENCE_PARAMETER = OpenApiParameter(
     SEQUENCE_HEADER,

@@ -6,9 +6,9 @@ from datetime import timedelta
 
 import pytest
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from dashboard.security import tokens
 from tests.conftest import ARROIOS, BELEM
 
 ARROIOS_BBOX = "-9.145,38.72,-9.125,38.735"
@@ -54,8 +54,8 @@ def client_for(db):
     def make(user=None) -> APIClient:
         client = APIClient(HTTP_ACCEPT_LANGUAGE="en")
         if user is not None:
-            token, _ = Token.objects.get_or_create(user=user)
-            client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+            _, token = tokens.api_token_create(user=user, name="tests")
+            client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
         return client
 
     return make

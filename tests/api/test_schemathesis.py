@@ -16,7 +16,6 @@ from django.core.handlers.wsgi import WSGIHandler
 from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
 from hypothesis import HealthCheck, given, settings
-from rest_framework.authtoken.models import Token
 from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
@@ -25,6 +24,8 @@ from schemathesis.specs.openapi.checks import (
     response_schema_conformance,
     status_code_conformance,
 )
+
+from dashboard.security import tokens
 
 pytestmark = pytest.mark.django_db
 
@@ -100,8 +101,8 @@ def test_generated_requests_get_documented_answers(
     examples,
     modes,
 ):
-    token, _ = Token.objects.get_or_create(user=supervisor)
-    headers = {"Authorization": f"Token {token.key}", "Accept-Language": "en"}
+    _, token = tokens.api_token_create(user=supervisor, name="schemathesis")
+    headers = {"Authorization": f"Token {token}", "Accept-Language": "en"}
     path_parameters = {"id": request.getfixturevalue(path_fixture).pk} if path_fixture else None
     operation = api_schema[path][method]
     strategies = [operation.as_strategy(mode, path_parameters=path_parameters) for mode in modes]

@@ -10,7 +10,7 @@ import pytest
 from django.contrib import admin
 from django.urls import reverse
 
-from tests.conftest import ROOT
+from tests.conftest import ROOT, force_login_verified
 
 
 @pytest.mark.django_db
@@ -18,7 +18,7 @@ def test_admin_changelist_and_add_pages_load_for_every_model(client, administrat
     make_incident()
     administrator.is_staff = administrator.is_superuser = True
     administrator.save()
-    client.force_login(administrator)
+    force_login_verified(client, administrator)
     for model, model_admin in admin.site._registry.items():
         opts = model._meta
         url = reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist")
@@ -32,7 +32,7 @@ def test_admin_changelist_and_add_pages_load_for_every_model(client, administrat
 def test_admin_map_widget_serves_openlayers_locally(client, administrator, areas):
     administrator.is_staff = administrator.is_superuser = True
     administrator.save()
-    client.force_login(administrator)
+    force_login_verified(client, administrator)
     page = client.get(reverse("admin:incidents_area_change", args=[areas["Arroios"].pk]))
     html = page.content.decode()
     assert "vendor/ol/ol.js" in html
@@ -49,7 +49,7 @@ def test_incident_created_in_admin_goes_through_the_service(client, administrato
 
     administrator.is_staff = administrator.is_superuser = True
     administrator.save()
-    client.force_login(administrator)
+    force_login_verified(client, administrator)
     response = client.post(
         reverse("admin:incidents_incident_add"),
         {

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 
 import pytest
 from django.urls import reverse
@@ -102,7 +103,9 @@ def test_sources_page_shows_last_run_status_counts_and_open_rejections(
     assert '<td class="num" data-field="created">11</td>' in page
     assert '<td class="num" data-field="rejected">1</td>' in page
     progress = client.get(reverse("integrations:run-progress", args=[run.pk])).json()
-    assert progress | {"started_at": None, "finished_at": None} == {
+    assert progress["holder"].endswith(f", process {os.getpid()}")  # run here, in-process
+    moments = {"started_at": None, "finished_at": None, "heartbeat_at": None, "holder": ""}
+    assert progress | moments == {
         "id": run.pk,
         "status": "partial",
         "status_label": "Succeeded with rejected records",
@@ -118,6 +121,10 @@ def test_sources_page_shows_last_run_status_counts_and_open_rejections(
         "not_located": 0,
         "started_at": None,
         "finished_at": None,
+        "heartbeat_at": None,
+        "holder": "",
+        "attempts": 1,
+        "notes": "",
     }
 
 

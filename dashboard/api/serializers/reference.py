@@ -98,8 +98,39 @@ class MeSerializer(serializers.Serializer):
 
 class TokenRequestSerializer(serializers.Serializer):
     username = serializers.CharField(max_length=150)
-    password = serializers.CharField(max_length=128, style={"input_type": "password"})
+    password = serializers.CharField(
+        max_length=128, style={"input_type": "password"}, trim_whitespace=False
+    )
+    otp = serializers.CharField(
+        max_length=12,
+        required=False,
+        allow_blank=True,
+        help_text="A code from the authenticator app, for people whose log-in needs one.",
+    )
+    name = serializers.CharField(
+        max_length=100,
+        required=False,
+        default="API",
+        help_text="What the token is for, to recognise it in the list of your tokens.",
+    )
 
 
-class TokenSerializer(serializers.Serializer):
+class TokenNameSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=100, help_text="What the token is for.")
+
+
+class TokenInfoSerializer(serializers.Serializer):
+    """A token as its owner sees it in the list: never the token itself."""
+
+    prefix = serializers.CharField(
+        source="token_key", help_text="The token's first characters; identifies it here."
+    )
+    name = serializers.CharField()
+    created = serializers.DateTimeField()
+    expiry = serializers.DateTimeField(allow_null=True)
+
+
+class TokenSerializer(TokenInfoSerializer):
+    """A new token: the only time its text is shown."""
+
     token = serializers.CharField(help_text="Send it as `Authorization: Token <token>`.")

@@ -3,36 +3,26 @@ snapshot sequence header on lists."""
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from rest_framework import generics, mixins
-from rest_framework.authentication import SessionAuthentication, TokenAuthentication
-from rest_framework.exceptions import ParseError
-from rest_framework.parsers import JSONParser
+from rest_framework.authentication import SessionAuthentication
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.serializers import Serializer
 
+from dashboard.security.tokens import APITokenAuthentication
 from incidents import selectors
+from koban.limits import LimitedJSONParser
 
 from ..docs import SEQUENCE_HEADER
 from ..permissions import IsOperational
 
 
-class StrictJSONParser(JSONParser):
-    """JSON that PostgreSQL can store: no lone surrogates, no pathological nesting (400)."""
-
-    def parse(self, stream: Any, media_type: str | None = None, parser_context: Any = None) -> Any:
-        try:
-            data = super().parse(stream, media_type, parser_context)
-            json.dumps(data, ensure_ascii=False).encode("utf-8")
-        except RecursionError as exc:
-            raise ParseError("JSON parse error - the document is nested too deeply.") from exc
-        except UnicodeEncodeError as exc:
-            raise ParseError("JSON parse error - text must be valid Unicode.") from exc
-        return data
+class StrictJSONParser(LimitedJSONParser):
+    """JSON that PostgreSQL can store: no lone surrogates, no nesting deeper than
+    koban.limits.MAX_JSON_DEPTH, no NaN (400): the project-wide default parser."""
 
 
 class KobanAPIView(generics.GenericAPIView):
@@ -40,12 +30,21 @@ class KobanAPIView(generics.GenericAPIView):
     # browser's session works too (with CSRF on writes). Operational roles only by default.
     # (No docstring: the schema would show it as every subclass's description.)
 
-    authentication_classes = (TokenAuthentication, SessionAuthentication)
+    authentication_classes = (APITokenAuthentication, SessionAuthentication)
     permission_classes = (IsAuthenticated, IsOperational)
     parser_classes = (StrictJSONParser,)
     filter_backends = ()
     # OPTIONS would describe serializers the views do not declare; 405 instead.
     metadata_class = None
+
+    def check_permissions(self, request: Request) -> None:
+        # Rates before permissions (DRF checks them after): anonymous calls, answered 401 by the
+        # permission check, are counted too.
+        super().check_throttles(request)
+        super().check_permissions(request)
+
+    def check_throttles(self, request: Request) -> None:
+        """Done in check_permissions, before the permission check."""
 
 
 class SnapshotListMixin(mixins.ListModelMixin):

@@ -5,15 +5,23 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib.auth import authenticate
+from django.contrib.auth.signals import user_logged_in
 from django.db.models import QuerySet
+from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
-from rest_framework.authtoken.views import ObtainAuthToken
+from rest_framework.exceptions import PermissionDenied
 from rest_framework.parsers import FormParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from dashboard.models import APIToken
+from dashboard.security import tokens, two_factor
+from dashboard.security.throttles import TokenEndpointThrottle
+from dashboard.security.tokens import APITokenAuthentication
 from incidents import roles, selectors
 from incidents.models import Area, Category, PoliceStation
 
@@ -25,32 +33,118 @@ from ..serializers.reference import (
     CategorySerializer,
     MeSerializer,
     StationFeatureSerializer,
+    TokenInfoSerializer,
+    TokenNameSerializer,
     TokenRequestSerializer,
     TokenSerializer,
     UserSerializer,
 )
-from .base import KobanAPIView, SnapshotListMixin, StrictJSONParser
+from .base import KobanAPIView, SnapshotListMixin, StrictJSONParser, validated
 
 TAG = ["reference"]
 ASSIGNABLE_ROLES = (roles.OFFICER, roles.SUPERVISOR, roles.ADMINISTRATOR)
 
 
-class TokenView(ObtainAuthToken):
-    """DRF's token view (one token per user); JSON or a form, so `curl -d` works too."""
+class TokenView(KobanAPIView):
+    """Username and password (and a code, for people whose log-in needs one) for a new named
+    token; JSON or a form, so `curl -d` works too. Behind the log-in lockout (429) and a
+    per-address rate."""
 
-    parser_classes = (StrictJSONParser, FormParser)
     # Credentials are in the body; a stale token or session must not turn this into a 401/403.
     authentication_classes = ()
+    permission_classes = ()
+    parser_classes = (StrictJSONParser, FormParser)
+    throttle_classes = (TokenEndpointThrottle,)
 
     @extend_schema(
         tags=["auth"],
-        summary="Get an API token for a username and password",
+        summary="Get an API token for a username and password (and a code)",
         request=TokenRequestSerializer,
-        responses={200: TokenSerializer, **errors(400)},
+        responses={200: TokenSerializer, **errors(400, 429)},
         auth=[],
     )
-    def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        return super().post(request, *args, **kwargs)
+    def post(self, request: Request) -> Response:
+        data = validated(TokenRequestSerializer, request)
+        # The plain HttpRequest: the lockout marks it, and its middleware answers 429.
+        user = authenticate(request._request, username=data["username"], password=data["password"])
+        if user is None:
+            raise serializers.ValidationError(
+                {"non_field_errors": [_("Wrong username or password.")]}
+            )
+        if two_factor.needs_second_factor(user):
+            if not two_factor.has_device(user):
+                raise serializers.ValidationError(
+                    {"otp": [_("Set up your authenticator app first: log in once in the browser.")]}
+                )
+            if not data.get("otp"):
+                raise serializers.ValidationError(
+                    {"otp": [_("Type the code from your authenticator app.")]}
+                )
+            if not two_factor.check_code(user=user, code=data["otp"]):
+                raise serializers.ValidationError({"otp": [_("That code is not right.")]})
+        row, text = tokens.api_token_create(user=user, name=data["name"])
+        user_logged_in.send(sender=user.__class__, request=request._request, user=user)
+        row.token = text
+        return Response(TokenSerializer(row).data)
+
+
+class TokenListView(KobanAPIView):
+    permission_classes = (IsAuthenticated,)
+
+    @extend_schema(
+        tags=["auth"],
+        summary="Your API tokens that still work (never the tokens themselves)",
+        responses={200: TokenInfoSerializer(many=True), **errors(*AUTH_ERRORS)},
+    )
+    def get(self, request: Request) -> Response:
+        return Response(TokenInfoSerializer(tokens.api_tokens_of(request.user), many=True).data)
+
+    @extend_schema(
+        tags=["auth"],
+        summary="Make a named token, from a signed-in browser session",
+        description="A token cannot make another token: machine clients use "
+        "POST /api/v1/auth/token/ with the password.",
+        request=TokenNameSerializer,
+        responses={201: TokenSerializer, **errors(400, *AUTH_ERRORS)},
+    )
+    def post(self, request: Request) -> Response:
+        if isinstance(request.auth, APIToken):
+            raise PermissionDenied(_("A token cannot make another token."))
+        data = validated(TokenNameSerializer, request)
+        row, text = tokens.api_token_create(user=request.user, name=data["name"])
+        row.token = text
+        return Response(TokenSerializer(row).data, status=201)
+
+
+class TokenDetailView(KobanAPIView):
+    permission_classes = (IsAuthenticated,)
+
+    @extend_schema(
+        tags=["auth"],
+        summary="Revoke one of your tokens",
+        responses={204: None, **errors(404, *AUTH_ERRORS)},
+    )
+    def delete(self, request: Request, prefix: str) -> Response:
+        token = get_object_or_404(APIToken, user=request.user, token_key=prefix)
+        tokens.api_token_revoke(token=token)
+        return Response(status=204)
+
+
+class TokenLogoutView(KobanAPIView):
+    """End the token this request is made with."""
+
+    authentication_classes = (APITokenAuthentication,)
+    permission_classes = (IsAuthenticated,)
+
+    @extend_schema(
+        tags=["auth"],
+        summary="Log out: revoke the token this request carries",
+        request=None,
+        responses={204: None, **errors(*AUTH_ERRORS)},
+    )
+    def post(self, request: Request) -> Response:
+        tokens.api_token_revoke(token=request.auth)
+        return Response(status=204)
 
 
 class MeView(KobanAPIView):
