@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.apps import apps
+from django.contrib.auth.management import create_permissions
 from django.contrib.auth.models import Group, Permission
 
 from . import roles
@@ -27,7 +29,15 @@ def _perms(app: str, models: list[str], actions: list[str]) -> list[Permission]:
     return list(Permission.objects.filter(content_type__app_label=app, codename__in=codenames))
 
 
+def _create_all_permissions() -> None:
+    """post_migrate reaches apps in INSTALLED_APPS order: on a new database the apps after
+    incidents (tokens, devices, lockouts) have no permissions yet when the groups are set."""
+    for app_config in apps.get_app_configs():
+        create_permissions(app_config, verbosity=0)
+
+
 def ensure_groups(**_: Any) -> None:
+    _create_all_permissions()
     officer, _ = Group.objects.get_or_create(name=roles.OFFICER)
     officer.permissions.set(
         _perms("incidents", _OPERATIONAL, ["view", "add", "change"])

@@ -96,3 +96,21 @@ def test_settings_fail_loudly_on_bad_values(name, value, message):
     )
     assert result.returncode != 0
     assert message in result.stderr
+
+
+@pytest.mark.django_db
+def test_administrators_may_revoke_tokens_and_unlock_people_on_a_fresh_database():
+    """The test database is made by one `migrate`, as a new deployment's is: the role groups
+    must already carry the permissions of apps migrated after incidents."""
+    from django.contrib.auth.models import Group
+
+    from incidents import roles
+
+    codenames = set(
+        Group.objects.get(name=roles.ADMINISTRATOR).permissions.values_list(
+            "content_type__app_label", "codename"
+        )
+    )
+    assert ("dashboard", "delete_apitoken") in codenames
+    assert ("axes", "delete_accessattempt") in codenames
+    assert ("otp_totp", "delete_totpdevice") in codenames
