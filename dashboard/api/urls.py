@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView
 
 from .views import concerns, docs, followups, incidents, patrols, reference
 
@@ -11,6 +11,9 @@ app_name = "api"
 
 v1 = [
     path("auth/token/", reference.TokenView.as_view(), name="token"),
+    path("auth/tokens/", reference.TokenListView.as_view(), name="tokens"),
+    path("auth/tokens/<str:prefix>/", reference.TokenDetailView.as_view(), name="token-detail"),
+    path("auth/logout/", reference.TokenLogoutView.as_view(), name="token-logout"),
     path("me/", reference.MeView.as_view(), name="me"),
     path("users/", reference.UserListView.as_view(), name="users"),
     path("categories/", reference.CategoryListView.as_view(), name="categories"),
@@ -75,7 +78,7 @@ v1 = [
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+    path("docs/", docs.SwaggerView.as_view(url_name="api:schema"), name="docs"),
     path("redoc/", docs.RedocView.as_view(url_name="api:schema"), name="redoc"),
     path("v1/", include(v1)),
 ]

@@ -47,6 +47,12 @@ def _labels(choices: Any) -> dict[str, str]:
     return {value: str(label) for value, label in choices.choices}
 
 
+@register.simple_tag
+def basemap_url() -> str:
+    """The optional raster tile URL template (KOBAN_BASEMAP_URL), for the admin's map widgets."""
+    return settings.KOBAN_BASEMAP_URL
+
+
 @register.simple_tag(takes_context=True)
 def koban_config(context: template.Context) -> dict[str, Any]:
     """Everything the page scripts need to start: who, where, which words, which URLs."""

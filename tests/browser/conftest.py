@@ -22,6 +22,8 @@ from urllib.parse import quote
 import httpx
 import pytest
 
+from . import csp
+
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
 CHROMIUM = "/usr/bin/chromium"
@@ -70,6 +72,8 @@ def asgi_server(django_db_setup, tmp_path_factory) -> Iterator[str]:
         "KOBAN_TEST_DB": "",
         # Short heartbeats: a cut connection is noticed and repaired quickly.
         "KOBAN_LIVE_HEARTBEAT_SECONDS": "5",
+        # Throttle counts outlive a run in Redis: runs in quick succession must not meet a 429.
+        "KOBAN_API_RATE_TOKEN": "1000/minute",
     }
     daphne = Path(sys.executable).with_name("daphne")
     with log.open("wb") as out:
@@ -100,7 +104,12 @@ def asgi_server(django_db_setup, tmp_path_factory) -> Iterator[str]:
 
 def _flush() -> None:
     from django.core.management import call_command
+    from django.db import connection
 
+    # pytest-django makes the test database only when a collected test is marked django_db: a
+    # browser module run on its own would flush the real one (add tests/browser/test_pages.py).
+    if connection.settings_dict["NAME"] != connection.creation._get_test_db_name():
+        pytest.fail("no test database: run with a django_db test, e.g. tests/browser/test_pages.py")
     call_command("flush", interactive=False, verbosity=0, inhibit_post_migrate=False)
 
 
@@ -119,7 +128,7 @@ def demo(django_db_setup, django_db_blocker) -> Iterator[dict[str, Any]]:
     from django.contrib.auth.hashers import PBKDF2PasswordHasher
     from django.test import override_settings
 
-    from incidents.demo import DEMO_PASSWORDS, PEOPLE, load_demo
+    from incidents.demo import DEMO_DEFAULT_PASSWORD, DEMO_PASSWORDS, PEOPLE, load_demo
 
     with django_db_blocker.unblock():
         _flush()
@@ -128,7 +137,7 @@ def demo(django_db_setup, django_db_blocker) -> Iterator[dict[str, Any]]:
         hasher = PBKDF2PasswordHasher()
         users = {}
         for username, first, last, _role, _areas in PEOPLE:
-            password = DEMO_PASSWORDS.get(username, "koban-agente")
+            password = DEMO_PASSWORDS.get(username, DEMO_DEFAULT_PASSWORD)
             users[username] = get_user_model().objects.create(
                 username=username,
                 first_name=first,
@@ -138,7 +147,7 @@ def demo(django_db_setup, django_db_blocker) -> Iterator[dict[str, Any]]:
         # Nobody is connected yet: publishing the demo's hundreds of events would only cost time.
         with override_settings(KOBAN_EVENT_PUBLISHER="builtins.len"):
             load_demo(incidents=60)
-        passwords = {u: DEMO_PASSWORDS.get(u, "koban-agente") for u in users}
+        passwords = {u: DEMO_PASSWORDS.get(u, DEMO_DEFAULT_PASSWORD) for u in users}
         _close_connections()
     yield {"users": {u: x.pk for u, x in users.items()}, "passwords": passwords}
     with django_db_blocker.unblock():
@@ -158,7 +167,10 @@ def browser() -> Iterator[Any]:
 
 @pytest.fixture
 def open_page(browser, asgi_server, demo) -> Iterator[Callable[..., Any]]:
-    """open_page(username, path="/", viewport=DESKTOP) -> a logged-in Playwright page."""
+    """open_page(username, path="/", viewport=DESKTOP) -> a logged-in Playwright page.
+
+    Every page is watched for Content-Security-Policy violations (page.csp_violations): the
+    test fails at teardown if there are any; a test that provokes one on purpose clears it."""
     contexts = []
 
     def open_(username: str, path: str = "/", viewport: dict[str, int] | None = None) -> Any:
@@ -166,8 +178,10 @@ def open_page(browser, asgi_server, demo) -> Iterator[Callable[..., Any]]:
             viewport=viewport or DESKTOP, locale="pt-PT", timezone_id=BROWSER_TIMEZONE
         )
         context.set_default_timeout(10_000)
-        contexts.append(context)
+        violations = csp.watch_csp(context, asgi_server)
+        contexts.append((context, violations))
         page = context.new_page()
+        page.csp_violations = violations
         page.errors = []
         page.on("pageerror", lambda exc: page.errors.append(str(exc)))
         page.goto(f"{asgi_server}/login/?next={quote(path)}")
@@ -179,8 +193,12 @@ def open_page(browser, asgi_server, demo) -> Iterator[Callable[..., Any]]:
         return page
 
     yield open_
-    for context in contexts:
+    violations = []
+    for context, found in contexts:
+        csp.flush(context)
+        violations += found
         context.close()
+    csp.assert_no_violations(violations)
 
 
 @pytest.fixture

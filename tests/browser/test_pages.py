@@ -8,6 +8,8 @@ import json
 import pytest
 from django.urls import reverse
 
+from tests.conftest import force_login_verified
+
 pytestmark = pytest.mark.django_db
 
 PAGES = ["dashboard:operations", "dashboard:followups", "dashboard:my_work"]
@@ -66,7 +68,7 @@ def test_supervisors_get_the_board_and_administrators_also_the_integrations_link
     assert _config(board)["me"]["can_assign"] is True
     assert f'href="{reverse("integrations:sources")}"' not in board.content.decode()
 
-    client.force_login(administrator)
+    force_login_verified(client, administrator)
     html = client.get(reverse("dashboard:operations")).content.decode()
     assert f'href="{reverse("integrations:sources")}"' in html
 
@@ -101,3 +103,78 @@ def test_basemap_url_from_settings_reaches_the_map(client, supervisor, settings)
     settings.KOBAN_BASEMAP_URL = "https://tiles.example.org/{z}/{x}/{y}.png"
     config = _config(client.get(reverse("dashboard:operations")))
     assert config["basemap"] == "https://tiles.example.org/{z}/{x}/{y}.png"
+
+
+# --- Content-Security-Policy: the header (tests/browser/test_csp.py checks it in Chromium) ------
+
+
+def _policy(response) -> dict[str, list[str]]:
+    header = response["Content-Security-Policy"]
+    return {d.split()[0]: d.split()[1:] for d in header.split(";") if d.strip()}
+
+
+@pytest.mark.parametrize(
+    "url", ["/login/", "/", "/followups/", "/my-work/", "/api/docs/", "/api/v1/areas/"]
+)
+def test_pages_forbid_inline_script_eval_plugins_framing_and_foreign_hosts(client, supervisor, url):
+    if url != "/login/":
+        client.force_login(supervisor)
+    policy = _policy(client.get(url))
+    assert policy == {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+    }
+
+
+def test_only_redoc_may_style_inline_and_it_still_runs_no_inline_script(client, supervisor):
+    client.force_login(supervisor)
+    policy = _policy(client.get("/api/redoc/"))
+    assert policy["style-src"] == ["'self'", "'unsafe-inline'"]
+    assert policy["worker-src"] == ["'self'", "blob:"]
+    assert policy["script-src"] == ["'self'"]
+
+
+def test_the_basemap_host_is_allowed_for_images_and_nothing_else():
+    from django.core.exceptions import ImproperlyConfigured
+
+    from koban.settings import _tile_source
+
+    assert _tile_source("") == []
+    assert _tile_source("https://{s}.tile.example.org/{z}/{x}/{y}.png") == [
+        "https://*.tile.example.org"
+    ]
+    assert _tile_source("https://tiles.example.org:8443/{z}/{x}/{y}.png") == [
+        "https://tiles.example.org:8443"
+    ]
+    for bad in ("javascript:alert(1)//{z}", "https://a.{s}.example.org/{z}", "/tiles/{z}"):
+        with pytest.raises(ImproperlyConfigured):
+            _tile_source(bad)
+
+
+def test_documentation_and_map_widget_pages_carry_no_inline_script(
+    client, supervisor, administrator, areas
+):
+    client.force_login(supervisor)
+    for url in ("/api/docs/", "/api/redoc/"):
+        html = client.get(url).content.decode()
+        assert "<script>" not in html and "<style>" not in html, url
+    script = client.get("/api/docs/", {"script": ""})
+    assert script["Content-Type"].startswith("application/javascript")
+    assert b"SwaggerUIBundle" in script.content
+
+    administrator.is_staff = administrator.is_superuser = True
+    administrator.save()
+    force_login_verified(client, administrator)
+    page = client.get(reverse("admin:incidents_area_change", args=[areas["Arroios"].pk]))
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert "data-koban-map-widget" in html and "dashboard/js/admin-map-widget.js" in html
+    assert "<script>" not in html and "new MapWidget" not in html

@@ -12,6 +12,7 @@ from django.urls import reverse
 from integrations import services
 from integrations.models import SyncRun
 from integrations.services import runs as run_service
+from tests.browser import csp
 
 CHROMIUM = "/usr/bin/chromium"
 
@@ -26,11 +27,14 @@ def page(live_server) -> Iterator[Any]:
         )
         context = browser.new_context(locale="en")
         context.set_default_timeout(10_000)
+        violations = csp.watch_csp(context, live_server.url)  # the shared CSP net
         yield context.new_page()
+        csp.flush(context)
         # Under Playwright's event loop the test's queries get their own connection (asgiref
         # locals follow the loop's context): close it here, or the test database stays busy.
         connections.close_all()
         browser.close()
+    csp.assert_no_violations(violations)
 
 
 @pytest.mark.browser

@@ -158,7 +158,10 @@ export async function apiAll(path, params = {}, { maxItems = 20000 } = {}) {
 }
 
 // --- DOM ----------------------------------------------------------------------------------------
-/** h("button", {class: "btn", onclick}, "text", child…): builds elements; text is never HTML. */
+/** h("button", {class: "btn", onclick}, "text", child…): builds elements; text is never HTML.
+ * There is no way in: strings become text nodes, and nothing here parses markup (the
+ * Content-Security-Policy forbids inline script, and inline `style` attributes too, so styles
+ * are objects set through CSSOM: {style: {"--c": colour}}). */
 export function h(tag, attrs = {}, ...children) {
   const el = document.createElement(tag);
   for (const [key, value] of Object.entries(attrs || {})) {
@@ -166,7 +169,7 @@ export function h(tag, attrs = {}, ...children) {
     if (key.startsWith("on") && typeof value === "function") el.addEventListener(key.slice(2), value);
     else if (key === "class") el.className = value;
     else if (key === "dataset") Object.assign(el.dataset, value);
-    else if (key === "html") el.innerHTML = value; // only for our own SVG markup
+    else if (key === "style") for (const [name, v] of Object.entries(value)) el.style.setProperty(name, v);
     else if (value === true) el.setAttribute(key, "");
     else el.setAttribute(key, String(value));
   }

@@ -43,6 +43,26 @@ if (config.basemap) {
   document.getElementById("map").classList.add("has-basemap");
 }
 
+// Nothing reaches the map as an HTML string: icons are elements built by `build()` each time
+// Leaflet draws them, and tooltips are elements whose strings are text nodes (h()).
+const NodeIcon = L.DivIcon.extend({
+  options: { html: false },
+  createIcon(oldIcon) {
+    const div = L.DivIcon.prototype.createIcon.call(this, oldIcon);
+    div.replaceChildren(this.options.build());
+    return div;
+  },
+});
+
+function nodeIcon(build, options) {
+  return new NodeIcon({ ...options, build });
+}
+
+/** Tooltip content: the parts, as text, joined by " · ". */
+function tip(...parts) {
+  return h("span", {}, parts.filter(Boolean).join(" · "));
+}
+
 function clusterIcon(cluster) {
   const markers = cluster.getAllChildMarkers();
   let top = 0;
@@ -53,10 +73,9 @@ function clusterIcon(cluster) {
   const priority = Object.keys(PRIORITY_RANK).find((k) => PRIORITY_RANK[k] === top);
   const n = cluster.getChildCount();
   const size = n < 10 ? 30 : n < 50 ? 36 : 42;
-  return L.divIcon({
-    className: "mk-cluster-wrap",
-    html: `<span class="mk-cluster" style="--ring:${priority ? PRIORITY_COLOURS[priority] : "#7b8794"}">${n}</span>`,
-    iconSize: [size, size],
+  const ring = priority ? PRIORITY_COLOURS[priority] : "#7b8794";
+  return nodeIcon(() => h("span", { class: "mk-cluster", style: { "--ring": ring } }, String(n)), {
+    className: "mk-cluster-wrap", iconSize: [size, size],
   });
 }
 
@@ -81,13 +100,13 @@ function renderFilterChecks() {
   for (const [value, text] of Object.entries(config.labels.incident_status)) {
     statusBox.append(h("label", { class: "check" },
       h("input", { type: "checkbox", name: "status", value }),
-      h("span", { class: "check-sym", html: incidentSvg("neutral", value, 14) }), ` ${text}`));
+      h("span", { class: "check-sym" }, incidentSvg("neutral", value, 14)), ` ${text}`));
   }
   const prioBox = document.getElementById("f-priority");
   for (const [value, text] of Object.entries(config.labels.priority)) {
     prioBox.append(h("label", { class: "check" },
       h("input", { type: "checkbox", name: "priority", value }),
-      h("span", { class: "swatch", style: `background:${PRIORITY_COLOURS[value]}` }), ` ${text}`));
+      h("span", { class: "swatch", style: { background: PRIORITY_COLOURS[value] } }), ` ${text}`));
   }
 }
 
@@ -136,10 +155,11 @@ function textMatches(p, q) {
 
 // --- Incidents ----------------------------------------------------------------------------------------
 function incidentIcon(p, selected) {
-  return L.divIcon({
-    className: "mk-wrap",
-    html: `<span class="mk mk-incident${selected ? " is-selected" : ""}" data-kind="incident" data-id="${p.id}" data-status="${p.status}" data-priority="${p.priority}">${incidentSvg(p.priority, p.status, selected ? 26 : 20)}</span>`,
-    iconSize: selected ? [26, 26] : [20, 20],
+  return nodeIcon(() => h("span", {
+    class: `mk mk-incident${selected ? " is-selected" : ""}`,
+    dataset: { kind: "incident", id: p.id, status: p.status, priority: p.priority },
+  }, incidentSvg(p.priority, p.status, selected ? 26 : 20)), {
+    className: "mk-wrap", iconSize: selected ? [26, 26] : [20, 20],
   });
 }
 
@@ -243,7 +263,7 @@ function incidentRow(p) {
       "aria-current": isSelected("incident", p.id) ? "true" : null,
       onclick: () => select("incident", p.id, { from: "list" }),
     },
-    h("span", { class: "item-sym", html: incidentSvg(p.priority, p.status, 18) }),
+    h("span", { class: "item-sym" }, incidentSvg(p.priority, p.status, 18)),
     h("span", { class: "item-main" },
       h("span", { class: "item-title" }, p.title || label("category", p.category)),
       h("span", { class: "item-meta" }, meta),
@@ -259,7 +279,7 @@ function concernRow(p) {
       "aria-current": isSelected("concern", p.id) ? "true" : null,
       onclick: () => select("concern", p.id, { from: "list" }),
     },
-    h("span", { class: "item-sym", html: concernSvg(p.status, 18) }),
+    h("span", { class: "item-sym" }, concernSvg(p.status, 18)),
     h("span", { class: "item-main" },
       h("span", { class: "item-title" }, p.title),
       h("span", { class: "item-meta" }, meta)),
@@ -301,10 +321,11 @@ function updateCounts() {
 
 // --- Concerns, patrols, stations ------------------------------------------------------------------------
 function concernIcon(p, selected) {
-  return L.divIcon({
-    className: "mk-wrap",
-    html: `<span class="mk mk-concern${selected ? " is-selected" : ""}" data-kind="concern" data-id="${p.id}" data-status="${p.status}">${concernSvg(p.status, selected ? 26 : 18)}</span>`,
-    iconSize: selected ? [26, 26] : [18, 18],
+  return nodeIcon(() => h("span", {
+    class: `mk mk-concern${selected ? " is-selected" : ""}`,
+    dataset: { kind: "concern", id: p.id, status: p.status },
+  }, concernSvg(p.status, selected ? 26 : 18)), {
+    className: "mk-wrap", iconSize: selected ? [26, 26] : [18, 18],
   });
 }
 
@@ -341,15 +362,14 @@ function isStale(p) {
 function patrolIcon(p) {
   const stale = isStale(p);
   const text = stale ? t("stale") : label("patrol_status", p.status);
-  return L.divIcon({
-    className: "mk-wrap",
-    html: `<span class="mk-patrol st-${p.status}${stale ? " is-stale" : ""}" data-kind="patrol" data-id="${p.id}" data-status="${p.status}" data-stale="${stale}" style="--c:${PATROL_COLOURS[p.status] ?? "#5f6b7a"}"><span class="pdot" aria-hidden="true"></span><b>${escapeHtml(p.call_sign)}</b><span class="pstatus">${escapeHtml(text)}</span></span>`,
-    iconSize: [0, 0],
-  });
-}
-
-function escapeHtml(s) {
-  return String(s ?? "").replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]);
+  return nodeIcon(() => h("span", {
+    class: `mk-patrol st-${p.status}${stale ? " is-stale" : ""}`,
+    dataset: { kind: "patrol", id: p.id, status: p.status, stale: String(stale) },
+    style: { "--c": PATROL_COLOURS[p.status] ?? "#5f6b7a" },
+  },
+  h("span", { class: "pdot", "aria-hidden": "true" }),
+  h("b", {}, p.call_sign ?? ""),
+  h("span", { class: "pstatus" }, text)), { className: "mk-wrap", iconSize: [0, 0] });
 }
 
 function upsertPatrol(p) {
@@ -359,7 +379,8 @@ function upsertPatrol(p) {
       && new Date(p.position_at) < new Date(existing.props.position_at)) return;
   if (!merged.location) return;
   const latlng = [merged.location[1], merged.location[0]];
-  const title = `${merged.call_sign} · ${label("patrol_kind", merged.kind)} · ${label("patrol_status", merged.status)}${merged.position_at ? ` · ${t("position_at")} ${fmtWhen(merged.position_at)}` : ""}`;
+  const title = tip(merged.call_sign, label("patrol_kind", merged.kind), label("patrol_status", merged.status),
+    merged.position_at ? `${t("position_at")} ${fmtWhen(merged.position_at)}` : "");
   if (existing?.marker) {
     existing.props = merged;
     existing.marker.setLatLng(latlng);
@@ -451,7 +472,7 @@ async function loadAreas() {
     pane: "areas",
     style: () => ({ color: "#7d8fa3", weight: 1.2, fillColor: "#ffffff", fillOpacity: basemap ? 0.08 : 0.92 }),
     onEachFeature: (f, layer) => {
-      layer.bindTooltip(f.properties.name, { sticky: true, className: "area-tip" });
+      layer.bindTooltip(tip(f.properties.name), { sticky: true, className: "area-tip" });
       layer.on("mouseover", () => layer.setStyle({ weight: 2.4, color: "#365475" }));
       layer.on("mouseout", () => layer.setStyle({ weight: 1.2, color: "#7d8fa3" }));
     },
@@ -460,7 +481,9 @@ async function loadAreas() {
     .addTo(layers.areas);
   const bounds = layers.areas.getBounds();
   if (bounds.isValid()) {
-    map.fitBounds(bounds, { padding: [8, 8] });
+    // Not animated: a zoom still running when the page says it is ready would swallow the next
+    // setView (Leaflet ignores one while it animates).
+    map.fitBounds(bounds, { padding: [8, 8], animate: false });
     map.setMaxBounds(bounds.pad(0.6));
   }
 }
@@ -513,9 +536,9 @@ async function loadStations() {
     if (!c) continue;
     const name = f.properties.name ?? "";
     L.marker([c[1], c[0]], {
-      icon: L.divIcon({ className: "mk-wrap", html: `<span class="mk mk-station">${stationSvg(18)}</span>`, iconSize: [18, 18] }),
+      icon: nodeIcon(() => h("span", { class: "mk mk-station" }, stationSvg(18)), { className: "mk-wrap", iconSize: [18, 18] }),
       keyboard: false, title: name, zIndexOffset: -100,
-    }).bindTooltip([name, f.properties.kind, f.properties.address].filter(Boolean).join(" · ")).addTo(layers.stations);
+    }).bindTooltip(tip(name, f.properties.kind, f.properties.address)).addTo(layers.stations);
   }
   stationsLoaded = true;
 }
@@ -637,14 +660,14 @@ function setLayer(name, on) {
 function renderLegend() {
   const box = document.getElementById("legend");
   const prio = h("ul", { class: "legend-list" }, Object.entries(config.labels.priority).map(([v, text]) =>
-    h("li", {}, h("span", { html: incidentSvg(v, "new", 14) }), ` ${text}`)));
+    h("li", {}, h("span", {}, incidentSvg(v, "new", 14)), ` ${text}`)));
   const statuses = h("ul", { class: "legend-list" }, ["new", "acknowledged", "dispatched", "on_scene", "resolved", "cancelled"].map((s) =>
-    h("li", {}, h("span", { html: incidentSvg("neutral", s, 14) }), ` ${label("incident_status", s)}${s === "resolved" ? ` / ${label("incident_status", "closed")}` : ""}${s === "cancelled" ? ` / ${label("incident_status", "duplicate")}` : ""}`)));
+    h("li", {}, h("span", {}, incidentSvg("neutral", s, 14)), ` ${label("incident_status", s)}${s === "resolved" ? ` / ${label("incident_status", "closed")}` : ""}${s === "cancelled" ? ` / ${label("incident_status", "duplicate")}` : ""}`)));
   const others = h("ul", { class: "legend-list" },
-    h("li", {}, h("span", { html: concernSvg("open", 14) }), ` ${t("concern")}`),
-    h("li", {}, h("span", { class: "legend-patrol", style: `--c:${PATROL_COLOURS.available}` }), ` ${t("patrols")}`),
+    h("li", {}, h("span", {}, concernSvg("open", 14)), ` ${t("concern")}`),
+    h("li", {}, h("span", { class: "legend-patrol", style: { "--c": PATROL_COLOURS.available } }), ` ${t("patrols")}`),
     h("li", {}, h("span", { class: "legend-patrol is-stale" }), ` ${t("stale")}`),
-    h("li", {}, h("span", { html: stationSvg(14) }), ` ${t("stations")}`));
+    h("li", {}, h("span", {}, stationSvg(14)), ` ${t("stations")}`));
   box.replaceChildren(prio, statuses, others);
 }
 

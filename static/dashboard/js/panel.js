@@ -71,9 +71,9 @@ export class DetailPanel {
   }
 
   header(kind, d) {
-    const symbol = d ? (kind === "incident" ? incidentSvg(d.priority, d.status, 22) : concernSvg(d.status, 24)) : "";
+    const symbol = d ? (kind === "incident" ? incidentSvg(d.priority, d.status, 22) : concernSvg(d.status, 24)) : null;
     return h("header", { class: "panel-head" },
-      h("span", { class: "panel-symbol", html: symbol }),
+      h("span", { class: "panel-symbol" }, symbol),
       h("div", { class: "panel-titles" },
         h("p", { class: "panel-kind" }, `${t(kind)}${d?.reference ? ` · ${d.reference}` : ""}`),
         h("h2", { id: "detail-title", tabindex: "-1" }, d ? d.title || label("category", d.category) : t("loading"))),
@@ -168,7 +168,7 @@ export class DetailPanel {
       items.length ? h("ul", { class: "linked" }, items.map((i) => {
         const inc = typeof i === "object" ? i : { id: i };
         return h("li", {}, h("button", { type: "button", class: "link-button", onclick: () => this.hooks.onOpenItem("incident", inc.id) },
-          inc.status ? h("span", { html: incidentSvg(inc.priority, inc.status, 14) }) : null,
+          inc.status ? h("span", {}, incidentSvg(inc.priority, inc.status, 14)) : null,
           ` ${[inc.reference, inc.title].filter(Boolean).join(" · ") || `#${inc.id}`}`,
           inc.reported_at ? h("span", { class: "muted" }, ` · ${fmtWhen(inc.reported_at)}`) : null));
       })) : h("p", { class: "muted" }, t("none")));
