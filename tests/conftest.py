@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import os
+import re
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from django.contrib.auth.models import Group
+from django.utils import timezone
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED_DATA = ROOT.parent / "shared" / "data"
@@ -134,3 +137,57 @@ def make_incident(areas, supervisor, point):
         return services.incident_create(location=point(lonlat) if lonlat else None, **kwargs)
 
     return make
+
+
+@pytest.fixture
+def one_of_each(make_incident, supervisor, areas, point):
+    """One object of each kind an API path names, keyed by the path's collection."""
+    from incidents import services as incident_services
+    from integrations.models import Source, SyncRun
+
+    incident = make_incident(ARROIOS)
+    concern = incident_services.concern_create(
+        actor=supervisor, title="Ruído", category="noise", location=point(ARROIOS)
+    )
+    patrol = incident_services.patrol_create(call_sign="LX-9", kind="car")
+    followup = incident_services.followup_assign(
+        actor=supervisor,
+        incident=incident,
+        title="Voltar ao local",
+        due_at=timezone.now() + timedelta(days=1),
+        assignee=supervisor,
+    )
+    # Only its id matters to the tests over every endpoint.
+    source = Source.objects.create(name="Ficheiro", adapter="csv", config={}, enabled=False)
+    run = SyncRun.objects.create(source=source, trigger=SyncRun.Trigger.MANUAL)
+    return {
+        "runs": run.pk,
+        "incidents": incident.pk,
+        "concerns": concern.pk,
+        "patrols": patrol.pk,
+        "followups": followup.pk,
+        "sources": source.pk,
+    }
+
+
+def fill_path(template: str, objects: dict[str, int]) -> str:
+    """An OpenAPI path template with each {id} replaced by the object of its collection."""
+
+    def fill(match: re.Match[str]) -> str:
+        collection = template[: match.start()].rstrip("/").rsplit("/", 1)[-1]
+        return str(objects[collection])
+
+    return re.sub(r"\{[^}]+\}", fill, template)
+
+
+def api_operations() -> list[tuple[str, str, dict]]:
+    """(method, path template, operation) of every operation in the OpenAPI schema, so that
+    tests over "every endpoint" cover a new one without being touched."""
+    from drf_spectacular.generators import SchemaGenerator
+
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    return [
+        (method, path, operation)
+        for path, operations in schema["paths"].items()
+        for method, operation in operations.items()
+    ]

@@ -8,12 +8,10 @@ import asyncio
 import contextlib
 import json
 import os
-import re
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from datetime import timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -23,15 +21,13 @@ import pytest
 from django.db import OperationalError, connection
 from django.test import RequestFactory
 from django.urls import URLPattern, URLResolver, get_resolver
-from django.utils import timezone
-from drf_spectacular.generators import SchemaGenerator
 from rest_framework.parsers import JSONParser
 from rest_framework.test import APIClient
 from rest_framework.views import APIView
 
 from koban.limits import MAX_JSON_DEPTH, LimitedJSONParser
 from koban.middleware import BodySizeLimit, QueryTimeoutMiddleware
-from tests.conftest import ARROIOS
+from tests.conftest import api_operations, fill_path
 from tests.live.helpers import free_port, session_cookie
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -46,16 +42,13 @@ def nested(depth: int) -> bytes:
 
 
 def _json_endpoints() -> list[tuple[str, str]]:
-    """(method, path template) of every operation whose request body may be JSON, from the
-    OpenAPI schema, so that a new endpoint is covered without touching this test."""
-    schema = SchemaGenerator().get_schema(request=None, public=True)
-    found = []
-    for path, operations in schema["paths"].items():
-        for method, operation in operations.items():
-            content = (operation.get("requestBody") or {}).get("content", {})
-            if method in ("post", "put", "patch") and "application/json" in content:
-                found.append((method, path))
-    return found
+    """(method, path template) of every operation whose request body may be JSON."""
+    return [
+        (method, path)
+        for method, path, operation in api_operations()
+        if method in ("post", "put", "patch")
+        and "application/json" in (operation.get("requestBody") or {}).get("content", {})
+    ]
 
 
 def _drf_views(patterns: list[Any] | None = None) -> Iterator[type[APIView]]:
@@ -77,45 +70,8 @@ def test_every_api_view_parses_json_with_the_depth_limit():
                 assert issubclass(parser, LimitedJSONParser), (view, parser)
 
 
-@pytest.fixture
-def objects(make_incident, supervisor, areas, point):
-    """One object of each kind a path names, keyed by the path's collection."""
-    from incidents import services as incident_services
-    from integrations.models import Source
-
-    incident = make_incident(ARROIOS)
-    concern = incident_services.concern_create(
-        actor=supervisor, title="Ruído", category="noise", location=point(ARROIOS)
-    )
-    patrol = incident_services.patrol_create(call_sign="LX-9", kind="car")
-    followup = incident_services.followup_assign(
-        actor=supervisor,
-        incident=incident,
-        title="Voltar ao local",
-        due_at=timezone.now() + timedelta(days=1),
-        assignee=supervisor,
-    )
-    # Only its id matters: the body is refused before the configuration is read.
-    source = Source.objects.create(name="Ficheiro", adapter="csv", config={}, enabled=False)
-    return {
-        "incidents": incident.pk,
-        "concerns": concern.pk,
-        "patrols": patrol.pk,
-        "followups": followup.pk,
-        "sources": source.pk,
-    }
-
-
-def _url(template: str, objects: dict[str, int]) -> str:
-    def fill(match: re.Match[str]) -> str:
-        collection = template[: match.start()].rstrip("/").rsplit("/", 1)[-1]
-        return str(objects[collection])
-
-    return re.sub(r"\{[^}]+\}", fill, template)
-
-
 @pytest.mark.parametrize("depth", [5000, MAX_JSON_DEPTH + 8])
-def test_nested_json_is_a_400_on_every_json_endpoint(depth, supervisor, integrator, objects):
+def test_nested_json_is_a_400_on_every_json_endpoint(depth, supervisor, integrator, one_of_each):
     # Each signed in with a role that may call the endpoint, so the body is what gets judged.
     clients = {"operations": APIClient(), "integrations": APIClient()}
     clients["operations"].force_login(supervisor)
@@ -126,7 +82,7 @@ def test_nested_json_is_a_400_on_every_json_endpoint(depth, supervisor, integrat
     for method, template in endpoints:
         client = clients["integrations" if "/integrations/" in template else "operations"]
         response = getattr(client, method)(
-            _url(template, objects), nested(depth), content_type="application/json"
+            fill_path(template, one_of_each), nested(depth), content_type="application/json"
         )
         answers[f"{method.upper()} {template}"] = (response.status_code, response.content[:200])
         if response.status_code == 400:
