@@ -1,7 +1,16 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
 
 
 class IntegrationsConfig(AppConfig):
     name = "integrations"
     verbose_name = _("Integrations")
+
+    def ready(self) -> None:
+        from .setup import ensure_reconcile_schedule
+
+        # Setup, not a business rule: beat's entry that recovers sync runs exists everywhere.
+        post_migrate.connect(
+            ensure_reconcile_schedule, sender=self, dispatch_uid="koban_ensure_reconcile"
+        )

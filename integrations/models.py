@@ -83,10 +83,23 @@ class SyncRun(models.Model):
     queued_at = models.DateTimeField(_("queued at"), auto_now_add=True)
     started_at = models.DateTimeField(_("started at"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
-    # Written with each progress update: a running run whose heartbeat is older than the hard
-    # time limit belongs to a worker that died, and may be taken over.
-    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    # Written with each progress update and every KOBAN_SYNC_HEARTBEAT_SECONDS: for people.
+    # Whether the worker is alive is the run's advisory lock (services/runs.py), not this time.
+    heartbeat_at = models.DateTimeField(_("last heartbeat"), null=True, blank=True)
+    # The worker running (or that last ran) this run: Celery hostname and process id.
+    worker = models.CharField(_("worker"), max_length=255, blank=True)
+    worker_pid = models.PositiveIntegerField(_("worker process id"), null=True, blank=True)
+    # The Celery task last sent for this run and when; a retry waits until `retry_at`.
+    task_id = models.CharField(max_length=64, blank=True)
+    enqueued_at = models.DateTimeField(_("sent to the workers at"), null=True, blank=True)
+    retry_at = models.DateTimeField(_("next attempt at"), null=True, blank=True)
+    # Each claim counts an attempt (retries and take-overs included); `recoveries` counts the
+    # times the run was found running without a live worker, `requeues` the times a queued run
+    # nobody picked up was sent again. `notes` says, in words, what recovery did and why.
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    recoveries = models.PositiveSmallIntegerField(_("recoveries"), default=0)
+    requeues = models.PositiveSmallIntegerField(_("re-sent"), default=0)
+    notes = models.TextField(_("recovery notes"), blank=True)
     fetched = models.PositiveIntegerField(_("fetched"), default=0)
     processed = models.PositiveIntegerField(_("processed"), default=0)
     created = models.PositiveIntegerField(_("created"), default=0)
@@ -123,6 +136,13 @@ class SyncRun(models.Model):
     @property
     def is_active(self) -> bool:
         return self.status in self.ACTIVE
+
+    @property
+    def holder(self) -> str:
+        """Who runs (or last ran) it, for people: "celery@host, process 1234"."""
+        if not self.worker:
+            return ""
+        return f"{self.worker}, process {self.worker_pid}" if self.worker_pid else self.worker
 
 
 class RejectedRecord(models.Model):

@@ -77,3 +77,12 @@ def concern_from_source(source_name: str, external_id: str) -> NeighbourhoodConc
         .only("id", "status")
         .first()
     )
+
+
+def active_run_ids() -> list[int]:
+    """Queued and running runs, oldest first: what the reconciler looks at."""
+    return list(
+        SyncRun.objects.filter(status__in=SyncRun.ACTIVE)
+        .order_by("queued_at", "id")
+        .values_list("id", flat=True)
+    )

@@ -52,6 +52,10 @@ def run_progress(run: SyncRun) -> dict[str, Any]:
         error=run.error,
         started_at=run.started_at.isoformat() if run.started_at else None,
         finished_at=run.finished_at.isoformat() if run.finished_at else None,
+        heartbeat_at=run.heartbeat_at.isoformat() if run.heartbeat_at else None,
+        holder=run.holder,
+        attempts=run.attempts,
+        notes=run.notes,
     )
     return data
 

@@ -31,6 +31,21 @@ class ConfigField(serializers.JSONField):
 class RunSerializer(serializers.ModelSerializer):
     source_name = serializers.CharField(source="source.name", read_only=True)
     requested_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    heartbeat_at = serializers.DateTimeField(
+        read_only=True,
+        allow_null=True,
+        help_text="Last sign of life of the worker running it (every few seconds while running).",
+    )
+    worker = serializers.CharField(
+        read_only=True, help_text="Celery hostname of the worker running (or that last ran) it."
+    )
+    worker_pid = serializers.IntegerField(
+        read_only=True, allow_null=True, help_text="That worker's process id."
+    )
+    notes = serializers.CharField(
+        read_only=True,
+        help_text="What recovery did and why: take-overs after a worker died, re-sent tasks.",
+    )
 
     class Meta:
         model = SyncRun
@@ -48,6 +63,13 @@ class RunSerializer(serializers.ModelSerializer):
             *SyncRun.COUNTS,
             "error",
             "upload_name",
+            "heartbeat_at",
+            "worker",
+            "worker_pid",
+            "retry_at",
+            "recoveries",
+            "requeues",
+            "notes",
         ]
         read_only_fields = fields
 

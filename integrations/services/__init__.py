@@ -9,12 +9,14 @@ from .records import (
     rejected_replay,
     rejected_replay_open,
 )
-from .runs import run_create, run_execute, run_inline, run_is_stale, run_now, run_scheduled
+from .recovery import ReconcileReport, run_is_abandoned, run_recover, runs_reconcile
+from .runs import run_create, run_execute, run_inline, run_now, run_scheduled
 from .sources import source_check, source_create, source_delete, source_update
 
 __all__ = [
     "ApplyReport",
     "DryRun",
+    "ReconcileReport",
     "SourcesFileInvalid",
     "record_apply",
     "record_quarantine",
@@ -24,9 +26,11 @@ __all__ = [
     "run_create",
     "run_execute",
     "run_inline",
-    "run_is_stale",
+    "run_is_abandoned",
     "run_now",
+    "run_recover",
     "run_scheduled",
+    "runs_reconcile",
     "source_check",
     "source_create",
     "source_delete",

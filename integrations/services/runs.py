@@ -6,11 +6,18 @@ BATCH_RECORDS records or BATCH_SECONDS each: commits stay cheap and the outbox l
 briefly), report progress after each, and finish (counts, status, the source's new cursor) in
 one short transaction. A failure leaves the cursor where it was, so the next run fetches the
 same window again; upserts are idempotent.
+
+The worker holds the run's advisory lock (run_lock.py) from before the claim until after the
+end, so a run that is "running" without a lock holder lost its worker: the next task for it (a
+redelivery, or one sent by the reconciler in recovery.py) takes it over, starting again from
+the source's cursor (the last one committed), and records already written read as unchanged.
 """
 
 from __future__ import annotations
 
 import logging
+import os
+import socket
 import time
 from collections import deque
 from collections.abc import Callable
@@ -35,7 +42,7 @@ from ..adapters import (
 from ..adapters.base import Cursor, Pull, Raw
 from ..adapters.http import Http
 from ..models import Source, SyncRun
-from ..selectors import open_fingerprints
+from ..selectors import active_run, open_fingerprints
 from .records import (
     fingerprint_of,
     record_apply,
@@ -44,34 +51,21 @@ from .records import (
     rejected_resolve_imported,
     source_adapter,
 )
+from .recovery import (
+    describe,
+    lost_worker_error,
+    note,
+    run_enqueue,
+    run_is_abandoned,
+    run_recover,
+)
+from .run_lock import LeaseLost, RunLease
 
 logger = logging.getLogger(__name__)
 
-STALE_MESSAGE = (
-    "The worker running this sync stopped without finishing (time limit or crash); "
-    "a later run takes over."
-)
-# A queued run nobody picked up for this long is abandoned (e.g. the broker lost it).
-QUEUED_STALE = timedelta(hours=4)
 PROGRESS_EVERY_SECONDS = 0.5
 BATCH_RECORDS = 50
 BATCH_SECONDS = 0.3
-
-
-def _running_stale() -> timedelta:
-    return timedelta(seconds=settings.KOBAN_SYNC_TIME_LIMIT + 60)
-
-
-def run_is_stale(run: SyncRun) -> bool:
-    last = run.heartbeat_at or run.started_at or run.queued_at
-    limit = _running_stale() if run.status == SyncRun.Status.RUNNING else QUEUED_STALE
-    return last is not None and last < timezone.now() - limit
-
-
-def _abandon(run: SyncRun) -> None:
-    SyncRun.objects.filter(pk=run.pk).update(
-        status=SyncRun.Status.FAILED, error=STALE_MESSAGE, finished_at=timezone.now(), upload=None
-    )
 
 
 def run_create(
@@ -85,21 +79,23 @@ def run_create(
 ) -> tuple[SyncRun, bool]:
     """Queue a run of `source` unless one is queued or running; returns (run, created).
 
-    The Celery task is sent after commit, so the worker always finds the row.
+    An active run that was abandoned (its worker died, or its task was lost) is sent again
+    instead, or failed if it cannot be (recovery.run_recover). The Celery task is sent after
+    commit, so the worker always finds the row.
     """
     with transaction.atomic():
         src = Source.objects.select_for_update().get(pk=source.pk)
         if not src.enabled and trigger != SyncRun.Trigger.SCHEDULE:
             raise InvalidInput({"enabled": ["This source is disabled; enable it to run it."]})
         active = SyncRun.objects.filter(source=src, status__in=SyncRun.ACTIVE).first()
-        if active is not None:
-            if not run_is_stale(active):
-                if upload is not None:
-                    raise InvalidInput(
-                        {"file": ["A sync of this source is in progress; upload when it ends."]}
-                    )
-                return active, False
-            _abandon(active)
+        if active is not None and run_is_abandoned(active):
+            active, _ = run_recover(run_id=active.pk, enqueue_task=enqueue)
+        if active is not None and active.is_active:
+            if upload is not None:
+                raise InvalidInput(
+                    {"file": ["A sync of this source is in progress; upload when it ends."]}
+                )
+            return active, False
         run = SyncRun.objects.create(
             source=src,
             trigger=trigger,
@@ -109,22 +105,8 @@ def run_create(
             cursor_before=src.cursor,
         )
         if enqueue:
-            transaction.on_commit(partial(_enqueue, run.pk))
+            transaction.on_commit(partial(run_enqueue, run.pk))
     return run, True
-
-
-def _enqueue(run_id: int) -> None:
-    from ..tasks import sync_run
-
-    try:
-        sync_run.delay(run_id)
-    except Exception as exc:  # broker down: say so on the run instead of leaving it queued
-        logger.exception("could not queue sync run %s", run_id)
-        SyncRun.objects.filter(pk=run_id, status=SyncRun.Status.QUEUED).update(
-            status=SyncRun.Status.FAILED,
-            error=f"Could not queue the run (is the broker up?): {exc}",
-            finished_at=timezone.now(),
-        )
 
 
 def run_scheduled(*, source_id: int) -> SyncRun | None:
@@ -140,10 +122,12 @@ def run_scheduled(*, source_id: int) -> SyncRun | None:
 
 
 class _Progress:
-    """Counts of the current attempt, written to the run at most every half second."""
+    """Counts of the current attempt, written to the run at most every half second (only while
+    this attempt owns the run: `attempts` is the claim's number)."""
 
     def __init__(self, run: SyncRun) -> None:
         self.run_id = run.pk
+        self.attempt = run.attempts
         self.counts = dict.fromkeys(SyncRun.COUNTS, 0)
         self._last = 0.0
 
@@ -154,27 +138,49 @@ class _Progress:
         now = time.monotonic()
         if force or now - self._last >= PROGRESS_EVERY_SECONDS:
             self._last = now
-            SyncRun.objects.filter(pk=self.run_id).update(
+            SyncRun.objects.filter(pk=self.run_id, attempts=self.attempt).update(
                 **self.counts, heartbeat_at=timezone.now()
             )
 
 
 @transaction.atomic
-def _claim(run_id: int) -> SyncRun | None:
+def _claim(run_id: int, *, worker: str = "", task_id: str = "") -> SyncRun | None:
+    """Make the run ours. Precondition: this process holds the run's lock, so a run found
+    "running" lost its worker and is taken over (or failed, if that happened too often)."""
     run = SyncRun.objects.select_for_update().select_related("source").filter(pk=run_id).first()
     if run is None:
         logger.warning("sync run %s does not exist (deleted?); nothing to do", run_id)
         return None
     if run.status in SyncRun.FINISHED:
         return None
-    if run.status == SyncRun.Status.RUNNING and not run_is_stale(run):
-        logger.warning("sync run %s is already running elsewhere; not starting it twice", run_id)
-        return None
     now = timezone.now()
+    worker, pid = worker or socket.gethostname(), os.getpid()
+    if run.status == SyncRun.Status.RUNNING:
+        logger.warning("sync run %s: its worker (%s) is gone; taking it over", run_id, run.holder)
+        if run.recoveries >= settings.KOBAN_SYNC_MAX_RECOVERIES:
+            run.status = SyncRun.Status.FAILED
+            run.error = lost_worker_error(run)
+            run.finished_at = now
+            run.upload = None
+            note(run, run.error)
+            run.save()
+            return None
+        run.recoveries += 1
+        note(
+            run,
+            f"Attempt {run.attempts + 1} ({worker}, process {pid}) took over: the worker of "
+            f"attempt {run.attempts} ({run.holder or 'unknown'}) stopped without finishing "
+            f"(last heartbeat {describe(run.heartbeat_at)}, {run.processed} records "
+            "processed). It starts again from the source's cursor; records already written are "
+            "read again as unchanged.",
+        )
     run.status = SyncRun.Status.RUNNING
     run.started_at = run.started_at or now
     run.heartbeat_at = now
     run.attempts += 1
+    run.worker, run.worker_pid = worker[:255], pid
+    run.task_id = task_id[:64] or run.task_id
+    run.retry_at = None
     run.error = ""
     for name in SyncRun.COUNTS:
         setattr(run, name, 0)
@@ -187,6 +193,9 @@ def _finish(
     run: SyncRun, progress: _Progress, status: str, *, error: str = "", cursor: Cursor | None = None
 ) -> SyncRun:
     obj = SyncRun.objects.select_for_update().get(pk=run.pk)
+    if obj.attempts != run.attempts or obj.status != SyncRun.Status.RUNNING:
+        logger.warning("sync run %s was taken over meanwhile; not finishing it", run.pk)
+        return obj
     for name, value in progress.counts.items():
         setattr(obj, name, value)
     obj.status = status
@@ -200,12 +209,14 @@ def _finish(
     return obj
 
 
-def _requeue(run: SyncRun, progress: _Progress, error: str) -> None:
-    SyncRun.objects.filter(pk=run.pk).update(
+def _requeue(run: SyncRun, progress: _Progress, error: str, retry_in: float) -> None:
+    now = timezone.now()
+    SyncRun.objects.filter(pk=run.pk, attempts=run.attempts).update(
         **progress.counts,
         status=SyncRun.Status.QUEUED,
-        error=f"Attempt {run.attempts} failed, will retry: {error}",
-        heartbeat_at=timezone.now(),
+        error=f"Attempt {run.attempts} failed, will retry in {retry_in:.0f} s: {error}",
+        heartbeat_at=now,
+        retry_at=now + timedelta(seconds=retry_in),
     )
 
 
@@ -232,13 +243,37 @@ def _drain(pull: Pull, handle: Callable[[Raw], None], after_batch: Callable[[], 
         pull.close()
 
 
-def run_execute(*, run_id: int, final_attempt: bool = True) -> SyncRun | None:
-    """Execute a queued run. Raises TemporaryError only when another attempt should follow."""
-    run = _claim(run_id)
-    if run is None:
+def run_execute(
+    *, run_id: int, retry_in: float | None = None, worker: str = "", task_id: str = ""
+) -> SyncRun | None:
+    """Execute a queued run, or take over one whose worker died; returns None when there is
+    nothing to do (finished, deleted, or a live worker holds it). Raises TemporaryError only
+    when another attempt should follow, `retry_in` seconds later (None: this is the last)."""
+    lease = RunLease.acquire(run_id)
+    if lease is None:
+        logger.warning("sync run %s is held by a live worker; leaving it alone", run_id)
         return None
+    try:
+        run = _claim(run_id, worker=worker, task_id=task_id)
+        if run is None:
+            return None
+        lease.start_heartbeat(attempt=run.attempts, every=settings.KOBAN_SYNC_HEARTBEAT_SECONDS)
+        return _execute(run, lease, retry_in)
+    except LeaseLost:
+        logger.exception("sync run %s stopped: lost its lock", run_id)
+        return None
+    finally:
+        lease.release()
+
+
+def _execute(run: SyncRun, lease: RunLease, retry_in: float | None) -> SyncRun:
     source = run.source
     progress = _Progress(run)
+
+    def after_batch() -> None:
+        lease.check()
+        progress.flush()
+
     rejected_before = open_fingerprints(source)
     try:
         adapter, config = source_adapter(source)
@@ -270,10 +305,12 @@ def run_execute(*, run_id: int, final_attempt: bool = True) -> SyncRun | None:
         upload = bytes(run.upload) if run.upload is not None else None
         with Http(upload=upload, upload_name=run.upload_name) as http:
             pull = adapter.pull(config, dict(source.cursor or {}), http)
-            cursor = _drain(pull, handle, progress.flush)
+            cursor = _drain(pull, handle, after_batch)
+    except LeaseLost:
+        raise
     except TemporaryError as exc:
-        if not final_attempt:
-            _requeue(run, progress, str(exc))
+        if retry_in is not None:
+            _requeue(run, progress, str(exc), retry_in)
             raise
         return _finish(
             run,
@@ -319,12 +356,26 @@ def run_now(
 
 
 def run_inline(*, source: Source, user: Any = None) -> SyncRun:
-    """A run executed in this process (manage.py sync_source): no broker, no retries."""
+    """A run executed in this process (manage.py sync_source): no broker, no retries. An
+    abandoned active run (worker gone, task lost) is executed here instead of a new one."""
+    active = active_run(source)
+    if active is not None and run_is_abandoned(active):
+        active, action = run_recover(run_id=active.pk, enqueue_task=False)
+        if action == "requeued" and active is not None:
+            return _inline(source, active)
     run, created = run_create(
         source=source, trigger=SyncRun.Trigger.COMMAND, user=user, enqueue=False
     )
     if not created:
-        raise InvalidInput({"source": [f"Run {run.pk} of '{source.name}' is still {run.status}."]})
-    result = run_execute(run_id=run.pk, final_attempt=True)
-    assert result is not None
+        where = f" on {run.holder}" if run.status == SyncRun.Status.RUNNING and run.holder else ""
+        raise InvalidInput(
+            {"source": [f"Run {run.pk} of '{source.name}' is still {run.status}{where}."]}
+        )
+    return _inline(source, run)
+
+
+def _inline(source: Source, run: SyncRun) -> SyncRun:
+    result = run_execute(run_id=run.pk)
+    if result is None:
+        raise InvalidInput({"source": [f"Run {run.pk} of '{source.name}' was started elsewhere."]})
     return result

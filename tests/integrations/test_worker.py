@@ -42,12 +42,9 @@ def _database_url(db: dict[str, Any]) -> str:
     return f"postgis://{auth + '@' if auth else ''}{host}/{db['NAME']}"
 
 
-@pytest.fixture(scope="module")
-def celery_worker(django_db_setup, django_db_blocker, tmp_path_factory) -> Iterator[Path]:
-    """`celery -A koban worker` on the test database and this suite's broker."""
+def worker_env(**extra: str) -> dict[str, str]:
+    """The environment of a worker on the test database and this suite's broker."""
     from django.db import connection
-
-    from koban.celery import app
 
     env = {
         **os.environ,
@@ -58,11 +55,15 @@ def celery_worker(django_db_setup, django_db_blocker, tmp_path_factory) -> Itera
         "KOBAN_SYNC_RETRY_BACKOFF": "1",
         "KOBAN_SOURCES_ALLOWED_NETWORKS": ",".join(LOOPBACK_NETWORKS),
         "DJANGO_SETTINGS_MODULE": "koban.settings",
+        **extra,
     }
     env.pop("KOBAN_TEST_DB", None)
-    if not settings.CELERY_BROKER_URL.rstrip("/").endswith("/0"):
-        app.control.purge()  # leftovers of earlier runs of this suite, on its own Redis db
-    log = tmp_path_factory.mktemp("celery") / "worker.log"
+    return env
+
+
+def start_worker(log: Path, name: str, env: dict[str, str]) -> subprocess.Popen:
+    """`celery -A koban worker` (one child process), in a process group of its own so a test
+    can kill it whole; returns once it is ready."""
     with log.open("w") as out:
         worker = subprocess.Popen(
             [
@@ -78,27 +79,51 @@ def celery_worker(django_db_setup, django_db_blocker, tmp_path_factory) -> Itera
                 "--without-mingle",
                 "--without-heartbeat",
                 "-n",
-                f"integrations-test-{os.getpid()}@%h",
+                f"{name}-{os.getpid()}@%h",
             ],
             cwd=ROOT,
             env=env,
             stdout=out,
             stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
+    deadline = time.monotonic() + 60
+    while "ready." not in log.read_text():
+        if worker.poll() is not None or time.monotonic() > deadline:
+            stop_worker(worker)
+            raise AssertionError("worker did not start:\n" + log.read_text())
+        time.sleep(0.2)
+    return worker
+
+
+def stop_worker(worker: subprocess.Popen) -> None:
+    if worker.poll() is not None:
+        return
+    worker.send_signal(signal.SIGQUIT)  # cold shutdown: the tests are done with it
     try:
-        deadline = time.monotonic() + 60
-        while "ready." not in log.read_text():
-            assert worker.poll() is None, log.read_text()
-            assert time.monotonic() < deadline, "worker did not start:\n" + log.read_text()
-            time.sleep(0.2)
+        worker.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        os.killpg(worker.pid, signal.SIGKILL)
+        worker.wait()
+
+
+def purge_broker() -> None:
+    from koban.celery import app
+
+    if not settings.CELERY_BROKER_URL.rstrip("/").endswith("/0"):
+        app.control.purge()  # leftovers of earlier runs of this suite, on its own Redis db
+
+
+@pytest.fixture(scope="module")
+def celery_worker(django_db_setup, django_db_blocker, tmp_path_factory) -> Iterator[Path]:
+    """`celery -A koban worker` on the test database and this suite's broker."""
+    purge_broker()
+    log = tmp_path_factory.mktemp("celery") / "worker.log"
+    worker = start_worker(log, "integrations-test", worker_env())
+    try:
         yield log
     finally:
-        worker.send_signal(signal.SIGQUIT)  # cold shutdown: the tests are done with it
-        try:
-            worker.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            worker.kill()
-            worker.wait()
+        stop_worker(worker)
 
 
 def wait_for(check: Callable[[], Any], timeout: float = 60, what: str = "") -> Any:
@@ -177,10 +202,14 @@ def test_progress_is_readable_while_the_worker_runs(
     run, _ = services.run_now(source=source)
     url = reverse("integrations:run-progress", args=[run.pk])
     seen: list[tuple[str, int]] = []
+    holders: set[str] = set()
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         progress = client.get(url).json()
         seen.append((progress["status"], progress["processed"]))
+        if progress["status"] == "running":
+            holders.add(progress["holder"])
+            assert progress["heartbeat_at"]
         if not progress["active"]:
             break
         time.sleep(0.2)
@@ -188,6 +217,9 @@ def test_progress_is_readable_while_the_worker_runs(
     assert seen[-1] == ("succeeded", 90)
     during = {processed for status, processed in seen if status == "running"}
     assert any(0 < processed < 90 for processed in during), seen
+    # Who runs it: the worker's Celery name and its child's process id (not this process).
+    (holder,) = holders
+    assert holder.startswith("integrations-test-") and f"process {os.getpid()}" not in holder
 
 
 def test_a_run_past_its_soft_time_limit_stops_with_a_readable_error(

@@ -41,5 +41,7 @@ class Command(BaseCommand):
         if run.status == SyncRun.Status.FAILED:
             raise CommandError(f"{line} {run.error}")
         self.stdout.write(self.style.SUCCESS(line))
+        if run.notes:  # it took over a run whose worker had died
+            self.stdout.write(run.notes)
         if run.rejected:
             self.stdout.write(f"{run.rejected} record(s) rejected; see the source's page.")
