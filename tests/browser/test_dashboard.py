@@ -242,6 +242,37 @@ def test_followup_assigned_by_supervisor_lands_live_in_officer_work_and_shows_do
     assert supervisor.errors == [] and officer.errors == []
 
 
+def test_a_half_written_followup_survives_live_changes_to_the_open_item(open_page, api):
+    officer = api("agente.silva")
+    incident = _create_incident(officer, f"Cães a ladrar {uuid.uuid4().hex[:6]}")
+    page = open_page("chefe.costa", f"/?incident={incident['id']}")
+    panel = page.locator("#detail")
+    expect(panel.locator("h2")).to_have_text(incident["title"])
+    form = panel.locator("form.assign-form")
+    officers = form.get_by_label("Atribuído a").locator("option", has_text="Marta Silva")
+    expect(officers).to_have_count(1)
+    form.get_by_label("Atribuído a").select_option(label="Marta Silva")
+    form.get_by_label("Informar o munícipe").check()
+    form.get_by_label("O que fazer").fill("Falar com o vizinho do 2.º")
+
+    # Another officer writes on the same item: the panel re-renders from the live event.
+    note = f"Vizinho contactado {uuid.uuid4().hex[:4]}"
+    answer = officer.post(f"incidents/{incident['id']}/notes/", json={"text": note})
+    assert answer.status_code in (200, 201), answer.text
+    expect(panel.locator(".timeline li").first).to_contain_text(note)
+
+    expect(form.get_by_label("O que fazer")).to_have_value("Falar com o vizinho do 2.º")
+    expect(form.get_by_label("O que fazer")).to_be_focused()
+    expect(form.get_by_label("Informar o munícipe")).to_be_checked()
+    assert form.get_by_label("Atribuído a").evaluate("el => el.selectedOptions[0].text") == (
+        "Marta Silva"
+    )
+    form.get_by_role("button", name="Atribuir").click()
+    expect(panel.locator(".fu-card", has_text="Falar com o vizinho do 2.º")).to_be_visible()
+    expect(form.get_by_label("O que fazer")).to_have_value("")  # sent: not restored
+    assert page.errors == []
+
+
 def test_changes_made_while_the_websocket_was_cut_appear_after_it_reconnects(open_page, api):
     officer = api("agente.silva")
     shown = _create_incident(officer, f"Já no mapa {uuid.uuid4().hex[:6]}")

@@ -211,7 +211,7 @@ export function assignForm(kind, itemId, onAssigned) {
   const ids = { title: `fa-title-${uid}`, who: `fa-who-${uid}`, due: `fa-due-${uid}`, tell: `fa-tell-${uid}` };
   const select = officerSelect("assignee", [], null, ids.who);
   loadOfficers().then((officers) => {
-    const filled = officerSelect("assignee", officers, select.value, ids.who);
+    const filled = officerSelect("assignee", officers, select.dataset.draft || select.value, ids.who);
     select.replaceWith(filled);
   });
   const form = h("form", { class: "assign-form stack", id: `assign-form-${uid}` },

@@ -12,6 +12,11 @@ function statusKind(kind) { return kind === "incident" ? "incident_status" : "co
 
 function idOf(value) { return value && typeof value === "object" ? value.id : value; }
 
+// A form control's identity across re-renders: its item (follow-up card), its form, its name.
+function draftKey(el) {
+  return `${el.closest("[data-id]")?.dataset.id ?? ""}|${el.form?.className ?? ""}|${el.name}`;
+}
+
 export class DetailPanel {
   /** @param {HTMLElement} root  @param {{onClose, onOpenItem, onLoaded}} hooks */
   constructor(root, { onClose = () => {}, onOpenItem = () => {}, onLoaded = () => {} } = {}) {
@@ -23,6 +28,39 @@ export class DetailPanel {
     root.addEventListener("keydown", (e) => {
       if (e.key === "Escape") { e.stopPropagation(); this.close(); }
     });
+    // A sent form is done with: its values must not come back after the refresh that follows.
+    root.addEventListener("submit", (e) => { e.target.dataset.sent = "true"; }, true);
+  }
+
+  /** What someone is typing in the panel's forms: live events re-render the panel at any time
+   * (another officer's note, a status change), and must not wipe a half-written follow-up. */
+  drafts() {
+    const drafts = [];
+    for (const el of this.root.querySelectorAll("form:not([data-sent]) [name]")) {
+      drafts.push({
+        key: draftKey(el),
+        value: el.type === "checkbox" ? el.checked : el.value,
+        formHidden: el.form.hidden,
+        focused: el === document.activeElement,
+      });
+    }
+    return drafts;
+  }
+
+  restoreDrafts(drafts) {
+    const controls = new Map([...this.root.querySelectorAll("form [name]")].map((el) => [draftKey(el), el]));
+    for (const draft of drafts) {
+      const el = controls.get(draft.key);
+      if (!el) continue;
+      el.form.hidden = draft.formHidden;
+      if (el.type === "checkbox") el.checked = draft.value;
+      else {
+        el.value = draft.value;
+        // A list still loading (officers) takes the value when its options arrive.
+        if (el.tagName === "SELECT" && el.value !== draft.value) el.dataset.draft = draft.value;
+      }
+      if (draft.focused) el.focus({ preventScroll: true });
+    }
   }
 
   isShowing(kind, id) {
@@ -64,6 +102,7 @@ export class DetailPanel {
     const was = this.current;
     this.current = null;
     this.data = null;
+    this.rendered = null;
     this.root.hidden = true;
     this.root.replaceChildren();
     document.body.classList.remove("has-detail");
@@ -82,6 +121,8 @@ export class DetailPanel {
 
   render(kind, d) {
     const scroll = this.root.querySelector(".panel-body")?.scrollTop ?? 0;
+    const same = this.rendered?.kind === kind && String(this.rendered.id) === String(d.id);
+    const drafts = same ? this.drafts() : [];
     const body = h("div", { class: "panel-body" },
       this.facts(kind, d),
       this.statusActions(kind, d),
@@ -91,6 +132,8 @@ export class DetailPanel {
       this.notes(kind, d),
       this.timeline(kind, d));
     this.root.replaceChildren(this.header(kind, d), body);
+    this.restoreDrafts(drafts);
+    this.rendered = { kind, id: d.id };
     body.scrollTop = scroll;
   }
 
