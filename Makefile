@@ -6,7 +6,7 @@ export DJANGO_SETTINGS_MODULE := koban.settings
 # sets SECRET_KEY instead (docker-compose.yml). pytest sets KOBAN_DEV itself (pyproject.toml).
 DEV := KOBAN_DEV=true
 
-.PHONY: setup run test lint format bench screenshots clean
+.PHONY: setup run test test-faults lint format bench screenshots clean
 
 setup:   ## install and start what is missing (apt, PostgreSQL+PostGIS, Redis, .venv, database)
 	bash scripts/setup.sh
@@ -20,6 +20,9 @@ test: setup  ## Django checks, migrations up to date, ruff, then the whole pytes
 	$(VENV)/ruff check .
 	$(VENV)/ruff format --check .
 	$(VENV)/pytest
+
+test-faults: setup  ## only the fault-injection tests (workers killed mid-sync, Redis frozen or killed, outbox lock held; also in make test)
+	$(VENV)/pytest -m faults
 
 lint:    ## ruff only
 	$(VENV)/ruff check . && $(VENV)/ruff format --check .

@@ -12,6 +12,7 @@ import asyncio
 import logging
 import random
 import time
+import weakref
 from collections import deque
 from collections.abc import Awaitable, Callable
 from contextlib import suppress
@@ -39,10 +40,50 @@ T = TypeVar("T")
 REPLAY_BATCH = 500
 # A replay waits this long for a full send queue to drain before giving up on the client.
 DRAIN_TIMEOUT_SECONDS = 30.0
-# Group membership expires after channels-redis' group_expiry (a day); re-join well before.
-GROUP_REFRESH_SECONDS = 3600.0
 # The channel layer or the database went away: close, and let the client reconnect and replay.
 UNAVAILABLE = (RedisError, OSError, DatabaseError)
+# Longest wait for Redis while joining (connection slot, group) or leaving; a frozen Redis then
+# refuses the socket (4503) instead of holding it, and a membership not removed in time is left
+# to the publisher thread, which removes it once Redis answers (dashboard.live.discard_later).
+JOIN_TIMEOUT_SECONDS = 3.0
+LEAVE_TIMEOUT_SECONDS = 2.0
+
+
+class _LayerHealth:
+    """After a Redis failure, new sockets are refused for a while without trying Redis (a
+    "circuit breaker" per process and channel layer); each failure after that window doubles it,
+    from 1 s up to MAX_SECONDS. The refusal (4503, reason retry-after=N) says how long to wait."""
+
+    MAX_SECONDS = 15.0
+
+    def __init__(self) -> None:
+        self.window = 0.0
+        self.down_until = 0.0
+
+    def retry_after(self) -> float:
+        return max(0.0, self.down_until - time.monotonic())
+
+    def failed(self) -> float:
+        now = time.monotonic()
+        if now >= self.down_until:
+            self.window = min(self.MAX_SECONDS, max(1.0, self.window * 2))
+            self.down_until = now + self.window
+        return self.down_until - now
+
+    def recovered(self) -> None:
+        self.window = self.down_until = 0.0
+
+
+_health: weakref.WeakKeyDictionary[Any, _LayerHealth] = weakref.WeakKeyDictionary()
+
+
+def layer_health(layer: Any) -> _LayerHealth:
+    if layer is None:  # no channel layer configured: nothing to remember
+        return _LayerHealth()
+    health = _health.get(layer)
+    if health is None:
+        health = _health[layer] = _LayerHealth()
+    return health
 
 
 def _read(fn: Callable[..., T]) -> Callable[..., Awaitable[T]]:
@@ -144,10 +185,14 @@ class OperationsConsumer(AsyncWebsocketConsumer):
         try:
             await super().__call__(scope, receive, send)
         except UNAVAILABLE as exc:
-            logger.warning("live feed: %r; closing so the client reconnects and replays", exc)
-            await self._stop(feed.CLOSE_UNAVAILABLE, send)
+            if not self._closed:  # else dispatch closed already
+                logger.warning("live feed: %r; closing so the client reconnects and replays", exc)
+                await self._stop(feed.CLOSE_UNAVAILABLE, send, reason=self._unavailable(exc))
         finally:
             self._cancel_tasks()
+            for group in self.groups:  # not left (an error, or cancelled): leave in background
+                live.discard_later(group, self.channel_name)
+            self.groups = []
             await self._release_slot()
 
     async def dispatch(self, message: dict[str, Any]) -> None:
@@ -159,13 +204,25 @@ class OperationsConsumer(AsyncWebsocketConsumer):
         handler = getattr(self, get_handler_name(message), None)
         if handler is None:
             raise ValueError(f"No handler for message type {message['type']}")
-        await handler(message)
+        try:
+            await handler(message)
+        except UNAVAILABLE as exc:
+            # Close before leaving: Channels then cancels this consumer's channel-layer read,
+            # which can take seconds after a Redis restart, and the client would wait as long.
+            logger.warning("live feed: %r; closing so the client reconnects and replays", exc)
+            await self._stop(feed.CLOSE_UNAVAILABLE, reason=self._unavailable(exc))
+            raise
 
     # --- Socket life cycle -------------------------------------------------------------------
 
     async def connect(self) -> None:
         # Accept first: a refused handshake reaches the browser without its close code.
         await self.accept()
+        # Redis failed moments ago: refuse without trying it, and say when to come back.
+        wait = layer_health(self.channel_layer).retry_after()
+        if wait:
+            await self._stop(feed.CLOSE_UNAVAILABLE, reason=feed.retry_after_reason(wait))
+            return
         user = self.scope.get("user")
         if user is None or not user.is_authenticated:
             await self._stop(feed.CLOSE_UNAUTHENTICATED)
@@ -174,14 +231,17 @@ class OperationsConsumer(AsyncWebsocketConsumer):
         if not await _read(two_factor.passes)(user, self.scope.get("session")):
             await self._stop(feed.CLOSE_UNAUTHENTICATED)
             return
-        if not await self._take_slot(user):
+        if not await asyncio.wait_for(self._take_slot(user), JOIN_TIMEOUT_SECONDS):
             logger.info("live feed: %s has too many sockets open; refusing one", user)
             await self._stop(feed.CLOSE_TOO_MANY_CONNECTIONS)
             return
         # Join before reading the newest sequence, so nothing committed in between is missed.
         group = live.group_name()
-        await self.channel_layer.group_add(group, self.channel_name)
         self.groups.append(group)
+        await asyncio.wait_for(
+            self.channel_layer.group_add(group, self.channel_name), JOIN_TIMEOUT_SECONDS
+        )
+        layer_health(self.channel_layer).recovered()
         self._joined_at = time.monotonic()
         allowed, oldest, newest = await _read(live.open_for)(user)
         if not allowed:
@@ -209,11 +269,29 @@ class OperationsConsumer(AsyncWebsocketConsumer):
     async def websocket_disconnect(self, message: dict[str, Any]) -> None:
         self._closed = True
         self._cancel_tasks()
-        with suppress(*UNAVAILABLE):
-            for group in self.groups:
-                await self.channel_layer.group_discard(group, self.channel_name)
+        groups, self.groups = self.groups, []
+        for group in groups:
+            await self._leave(group)
         await self._release_slot()
         raise StopConsumer()
+
+    async def _leave(self, group: str) -> None:
+        """Leave the group now, or have the publisher thread do it once Redis answers: a
+        channel left behind would collect every event until group_expiry (and log "over
+        capacity" for each)."""
+        left = False
+        try:
+            await asyncio.wait_for(
+                self.channel_layer.group_discard(group, self.channel_name), LEAVE_TIMEOUT_SECONDS
+            )
+            left = True
+        except UNAVAILABLE as exc:
+            logger.info(
+                "live feed: could not leave %s now (%r); retrying in the background", group, exc
+            )
+        finally:  # also when Daphne cancels a consumer that takes too long to close
+            if not left:
+                live.discard_later(group, self.channel_name)
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
         if self._closed or self.user is None:
@@ -359,7 +437,10 @@ class OperationsConsumer(AsyncWebsocketConsumer):
                     self.user = user
                     if self._slots is not None:
                         await self._slots.renew(self.user.pk, self.channel_name)
-                    if time.monotonic() - self._joined_at > GROUP_REFRESH_SECONDS:
+                    # Membership expires after group_expiry (a socket whose leave was lost
+                    # goes away by itself): re-join well before.
+                    expiry = getattr(self.channel_layer, "group_expiry", 86400)
+                    if time.monotonic() - self._joined_at > expiry / 4:
                         await self.channel_layer.group_add(live.group_name(), self.channel_name)
                         self._joined_at = time.monotonic()
                     await self._catch_up(missed)
@@ -367,7 +448,7 @@ class OperationsConsumer(AsyncWebsocketConsumer):
                         self._queue.put(feed.heartbeat_frame(self.cursor))
             except UNAVAILABLE as exc:
                 logger.warning("live feed heartbeat: %r; closing so the client reconnects", exc)
-                await self._stop(feed.CLOSE_UNAVAILABLE)
+                await self._stop(feed.CLOSE_UNAVAILABLE, reason=self._unavailable(exc))
                 return
             await asyncio.sleep(self._heartbeat_seconds * random.uniform(0.9, 1.1))
 
@@ -389,18 +470,30 @@ class OperationsConsumer(AsyncWebsocketConsumer):
 
     async def _release_slot(self) -> None:
         slots, self._slots = self._slots, None
-        if slots is not None:
+        if slots is not None:  # left behind, the entry expires after its ttl
             with suppress(*UNAVAILABLE):
-                await slots.release(self._slot_user, self.channel_name)
+                await asyncio.wait_for(
+                    slots.release(self._slot_user, self.channel_name), LEAVE_TIMEOUT_SECONDS
+                )
 
-    async def _stop(self, code: int, send: Any = None) -> None:
-        """Close with a protocol code; nothing queued is sent after the close frame."""
+    def _unavailable(self, exc: BaseException) -> str | None:
+        """Note a Redis failure (new sockets are refused for a while); the close reason."""
+        if isinstance(exc, DatabaseError):
+            return None
+        return feed.retry_after_reason(layer_health(self.channel_layer).failed())
+
+    async def _stop(self, code: int, send: Any = None, reason: str | None = None) -> None:
+        """Close with a protocol code (and a reason such as retry-after=N); nothing queued is
+        sent after the close frame."""
         if self._closed:
             return
         self._closed = True
         self._cancel_tasks()
+        message: dict[str, Any] = {"type": "websocket.close", "code": code}
+        if reason:
+            message["reason"] = reason
         with suppress(Exception):
-            await (send or self.base_send)({"type": "websocket.close", "code": code})
+            await (send or self.base_send)(message)
 
     def _cancel_tasks(self) -> None:
         current = asyncio.current_task()

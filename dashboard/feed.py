@@ -8,6 +8,7 @@ outbox row, and forwarded as text by every consumer that may see them.
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Annotated, Any, Literal, TypedDict
@@ -21,6 +22,14 @@ CLOSE_TOO_SLOW = 4408  # fell too far behind: reconnect with ?after=<last seq>
 CLOSE_TOO_MANY_CONNECTIONS = 4409  # the user has KOBAN_LIVE_MAX_CONNECTIONS_PER_USER sockets open
 CLOSE_RATE_LIMITED = 4429  # sent messages faster than allowed: reconnect after a pause
 CLOSE_UNAVAILABLE = 4503  # channel layer or database unavailable: reconnect with backoff
+# A 4503 may carry this close reason: wait at least that many seconds (plus jitter) before the
+# next attempt; the server refuses new sockets without trying Redis until then.
+RETRY_AFTER_REASON = "retry-after={seconds}"
+
+
+def retry_after_reason(seconds: float) -> str:
+    return RETRY_AFTER_REASON.format(seconds=max(1, math.ceil(seconds)))
+
 
 # --- Reasons of a `reload` message ---------------------------------------------------------------
 RELOAD_EXPIRED = "expired"  # events after `after` were pruned from the outbox

@@ -14,6 +14,7 @@ daemon thread per process reads the outbox and sends (see _Publisher).
 from __future__ import annotations
 
 import asyncio
+import atexit
 import logging
 import os
 import re
@@ -21,7 +22,7 @@ import threading
 import time
 from collections.abc import Awaitable, Callable, Iterable
 from importlib import import_module
-from typing import Any
+from typing import Any, TypeVar
 
 from channels.layers import get_channel_layer
 from django.conf import settings
@@ -41,17 +42,20 @@ from . import feed
 from .security import sessions
 
 logger = logging.getLogger(__name__)
+T = TypeVar("T")
 
 # Events per channel-layer message: keeps one message small when a transaction emits many.
 MAX_EVENTS_PER_MESSAGE = 100
 # Longest one Redis call of the publisher thread; a frozen Redis then fails fast and is retried.
 PUBLISH_TIMEOUT_SECONDS = 2.0
 # Pauses between attempts while Redis stays unavailable (the last one repeats).
-PUBLISH_RETRY_SECONDS = (0.5, 1.0, 2.0, 5.0)
+PUBLISH_RETRY_SECONDS = (0.25, 0.5, 1.0, 2.0)
 # Events one publish reads and sends at most; a consumer further behind reads the outbox.
 MAX_EVENTS_PER_PUBLISH = 1000
 # Stale group members waiting to be removed (more are left to channels-redis' group_expiry).
 MAX_PENDING_DISCARDS = 10_000
+# How long a process about to exit waits for its publisher to send what is left.
+EXIT_FLUSH_SECONDS = 3.0
 _WIRE_FIELDS = ("id", "kind", "entity_type", "entity_id", "area_ids", "user_ids", "payload")
 
 
@@ -145,6 +149,7 @@ class _Publisher:
         self._discards: set[tuple[str, str]] = set()
         self._busy = False
         self._thread: threading.Thread | None = None
+        self._flush_at_exit = getattr(self, "_flush_at_exit", False)
 
     def submit(self, low: int, high: int) -> None:
         with self._cond:
@@ -168,6 +173,10 @@ class _Publisher:
         if self._thread is None or not self._thread.is_alive():
             self._thread = threading.Thread(target=self._run, name="koban-publisher", daemon=True)
             self._thread.start()
+            if not self._flush_at_exit:
+                # A command that commits and exits still publishes (if Redis answers quickly).
+                atexit.register(self.wait_idle, EXIT_FLUSH_SECONDS)
+                self._flush_at_exit = True
         self._cond.notify_all()
 
     def _take(self) -> tuple[int, int, set[tuple[str, str]]]:
@@ -235,9 +244,29 @@ async def _retrying_once(call: Callable[[], Awaitable[Any]]) -> None:
     the second try connects afresh. A timeout (a frozen Redis) is not tried again here.
     """
     try:
-        await asyncio.wait_for(call(), PUBLISH_TIMEOUT_SECONDS)
+        await bounded(call(), PUBLISH_TIMEOUT_SECONDS)
     except (RedisConnectionError, ConnectionError):
-        await asyncio.wait_for(call(), PUBLISH_TIMEOUT_SECONDS)
+        await bounded(call(), PUBLISH_TIMEOUT_SECONDS)
+
+
+async def bounded(call: Awaitable[T], seconds: float) -> T:
+    """Await a Redis call for at most `seconds`, then raise TimeoutError.
+
+    Unlike asyncio.wait_for, it does not wait for the cancelled call to unwind, which may
+    itself wait on the network.
+    """
+    task = asyncio.ensure_future(call)
+    done, _ = await asyncio.wait({task}, timeout=seconds)
+    if not done:
+        task.cancel()
+        task.add_done_callback(_forget)
+        raise TimeoutError(f"no answer from Redis within {seconds} s")
+    return task.result()
+
+
+def _forget(task: asyncio.Future[Any]) -> None:
+    if not task.cancelled():
+        task.exception()  # retrieved, so asyncio does not log it as never retrieved
 
 
 _publisher = _Publisher()

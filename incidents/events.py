@@ -1,9 +1,11 @@
 """The seam between the domain and the live feed: outbox rows written with each change.
 
 Services call `emit` inside their transaction. The row takes a transaction-level advisory
-lock first, so outbox ids are handed out in commit order. After commit, the ids are handed to
-the publisher named by settings.KOBAN_EVENT_PUBLISHER (the dashboard's live feed); a rollback
-publishes nothing because nothing was committed.
+lock first, so outbox ids are handed out in commit order; a writer waits for that lock at most
+KOBAN_OUTBOX_LOCK_TIMEOUT_SECONDS, then fails (LockNotAvailable) and its whole transaction rolls
+back. After commit, the ids are handed to the publisher named by settings.KOBAN_EVENT_PUBLISHER
+(the dashboard's live feed, which never blocks the committing thread); a rollback publishes
+nothing because nothing was committed.
 """
 
 from __future__ import annotations
@@ -22,6 +24,17 @@ logger = logging.getLogger(__name__)
 
 # Arbitrary constant key of the advisory lock that serialises outbox writers.
 OUTBOX_LOCK_KEY = 7_326_115
+# Takes the outbox lock under its own lock_timeout, then puts back the transaction's own (a web
+# process's WEB_LOCK_TIMEOUT_SECONDS, or none), in one round trip. The lock is volatile, so the
+# CTEs run once each, in data order: save and set, lock, restore.
+_TAKE_OUTBOX_LOCK = """
+WITH saved AS (
+    SELECT current_setting('lock_timeout') AS value, set_config('lock_timeout', %s, true)
+), locked AS (
+    SELECT pg_advisory_xact_lock(%s) FROM saved
+)
+SELECT set_config('lock_timeout', saved.value, true) FROM saved, locked
+"""
 
 
 def _publisher() -> Callable[[list[int]], None]:
@@ -47,8 +60,9 @@ def emit(
     """Append one outbox event in the caller's transaction and publish it after commit."""
     if not connection.in_atomic_block:
         raise RuntimeError("emit() must run inside the transaction of the change it records")
+    timeout_ms = max(1, round(settings.KOBAN_OUTBOX_LOCK_TIMEOUT_SECONDS * 1000))
     with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [OUTBOX_LOCK_KEY])
+        cursor.execute(_TAKE_OUTBOX_LOCK, [f"{timeout_ms}ms", OUTBOX_LOCK_KEY])
     event = OutboxEvent.objects.create(
         kind=kind,
         entity_type=entity_type,

@@ -19,9 +19,14 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
 from dashboard.routing import websocket_urlpatterns  # noqa: E402
-from koban.middleware import BodySizeLimit, cap_daphne_request_bodies  # noqa: E402
+from koban.middleware import (  # noqa: E402
+    BodySizeLimit,
+    cap_daphne_request_bodies,
+    forward_daphne_close_reasons,
+)
 
 cap_daphne_request_bodies(settings.KOBAN_MAX_UPLOAD_BODY_BYTES)
+forward_daphne_close_reasons()
 
 application = ProtocolTypeRouter(
     {

@@ -1,13 +1,16 @@
-"""Limits every web request runs under: body size (ASGI, and inside Daphne), query time.
+"""Limits every web request runs under: body size (ASGI, and inside Daphne), query and lock
+time; and Daphne passing on websocket close reasons.
 
-Wired in koban/asgi.py (BodySizeLimit, cap_daphne_request_bodies) and MIDDLEWARE
-(QueryTimeoutMiddleware); the numbers are settings (koban/settings.py, "Request limits").
+Wired in koban/asgi.py (BodySizeLimit, cap_daphne_request_bodies, forward_daphne_close_reasons)
+and MIDDLEWARE (QueryTimeoutMiddleware); the numbers are settings (koban/settings.py, "Request
+limits" and "Database").
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import sys
 import time
 from collections.abc import Awaitable, Callable, Collection
 from typing import Any
@@ -16,7 +19,7 @@ from django.db import OperationalError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.urls import Resolver404, resolve
 from django.utils.deprecation import MiddlewareMixin
-from psycopg.errors import QueryCanceled
+from psycopg.errors import LockNotAvailable, QueryCanceled
 
 logger = logging.getLogger(__name__)
 
@@ -193,6 +196,38 @@ def cap_daphne_request_bodies(max_bytes: int) -> None:
     http_protocol.WebRequest = CappedWebRequest
 
 
+def forward_daphne_close_reasons() -> None:
+    """Make Daphne send the `reason` of an ASGI websocket.close (it sends only the code).
+
+    The live feed's 4503 says `retry-after=N` there, so that browsers back off as long as the
+    server will refuse them. Only in a Daphne process (daphne.ws_protocol already imported):
+    elsewhere importing it would pull autobahn's Twisted flavour into the process.
+    """
+    ws_protocol = sys.modules.get("daphne.ws_protocol")
+    if ws_protocol is None:
+        return
+    protocol = ws_protocol.WebSocketProtocol
+    if getattr(protocol, "koban_close_reasons", False):
+        return
+    handle_reply = protocol.handle_reply
+
+    def with_reason(self: Any, message: Message) -> None:
+        reason = message.get("reason")
+        if (
+            message.get("type") == "websocket.close"
+            and reason
+            and self.state != self.STATE_CONNECTING
+        ):
+            # A close frame's payload is at most 125 bytes, two of them the code.
+            text = str(reason).encode()[:123].decode(errors="ignore")
+            self.sendClose(code=message.get("code") or 1000, reason=text)
+            return
+        handle_reply(self, message)
+
+    protocol.handle_reply = with_reason
+    protocol.koban_close_reasons = True
+
+
 class _Empty:
     """Stands in for the body file of a refused request: Twisted seeks and tells on it."""
 
@@ -214,23 +249,43 @@ class _Empty:
         pass
 
 
+# Retry-After of the 503s below: a lock is usually free again within seconds.
+LOCK_RETRY_AFTER_SECONDS = 5
+QUERY_RETRY_AFTER_SECONDS = 30
+
+
 class QueryTimeoutMiddleware(MiddlewareMixin):
-    """A query cancelled by the web processes' statement_timeout (WEB_STATEMENT_TIMEOUT_SECONDS)
-    is answered 503 with a reason, instead of a 500 page."""
+    """A query cancelled by the web processes' statement_timeout (WEB_STATEMENT_TIMEOUT_SECONDS),
+    or a lock not obtained in time (WEB_LOCK_TIMEOUT_SECONDS, or the outbox lock's
+    KOBAN_OUTBOX_LOCK_TIMEOUT_SECONDS), is answered 503 with Retry-After instead of a 500 page.
+    The request's transaction was rolled back by then: nothing of it was written."""
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
-        if isinstance(exception, OperationalError) and isinstance(
-            exception.__cause__, QueryCanceled
-        ):
+        if not isinstance(exception, OperationalError):
+            return None
+        cause = exception.__cause__
+        if isinstance(cause, LockNotAvailable):
+            logger.warning("lock not obtained in time: %s %s", request.method, request.path)
+            return _unavailable(
+                "The data is busy (another change holds it); nothing was saved. Try again.",
+                "lock_timeout",
+                LOCK_RETRY_AFTER_SECONDS,
+            )
+        if isinstance(cause, QueryCanceled):
             logger.warning(
                 "query cancelled by statement_timeout: %s %s", request.method, request.path
             )
-            return JsonResponse(
-                {
-                    "detail": "The request took too long and was stopped; try a narrower one.",
-                    "code": "query_timeout",
-                },
-                status=503,
-                headers={"Retry-After": "30"},
+            return _unavailable(
+                "The request took too long and was stopped; try a narrower one.",
+                "query_timeout",
+                QUERY_RETRY_AFTER_SECONDS,
             )
         return None
+
+
+def _unavailable(detail: str, code: str, retry_after: int) -> JsonResponse:
+    return JsonResponse(
+        {"detail": detail, "code": code},
+        status=503,
+        headers={"Retry-After": str(retry_after)},
+    )

@@ -241,11 +241,15 @@ CHANNEL_LAYERS = {
     }
 }
 
+# Only what Koban can do without for a while lives here (API throttle counts, live-map activity):
+# a Redis that does not answer within 0.1 s is skipped for a few seconds, and the request goes on
+# without it, never waiting on Redis (koban/cache.py).
 CACHES = {
     "default": {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "BACKEND": "koban.cache.FailOpenRedisCache",
         "LOCATION": REDIS_URL,
         "KEY_PREFIX": "koban",
+        "OPTIONS": {"socket_timeout": 0.1, "socket_connect_timeout": 0.1},
     }
 }
 
@@ -393,6 +397,10 @@ WHITENOISE_AUTOREFRESH = env_bool("WHITENOISE_AUTOREFRESH", not KOBAN_STATIC_MAN
 
 # --- REST framework ------------------------------------------------------------------------------
 REST_FRAMEWORK = {
+    "DEFAULT_RENDERER_CLASSES": [
+        "rest_framework.renderers.JSONRenderer",
+        "dashboard.api.renderers.ReadOnlyBrowsableAPIRenderer",
+    ],
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "dashboard.security.tokens.APITokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",

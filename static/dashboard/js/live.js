@@ -5,12 +5,31 @@
 // "reload" means the gap is older than the outbox keeps, so the page reloads its snapshot.
 import { t } from "./core.js";
 
-const BACKOFF_MS = [500, 1000, 2000, 4000, 8000, 15000];
+// Reconnection delays (with jitter), then a minute at most: a whole shift's dashboards must not
+// hammer a server whose Redis is down.
+const BACKOFF_MS = [500, 1000, 2000, 4000, 8000, 15000, 30000, 60000];
+const MAX_BACKOFF_MS = 60000;
 const PING_EVERY_MS = 20000;
 const SILENCE_LIMIT_MS = 45000;
 // Close codes of dashboard/feed.py: no session -> log in again; not an operational role -> stop.
 const CLOSE_UNAUTHENTICATED = 4401;
 const CLOSE_FORBIDDEN = 4403;
+// Refused for a while: too many sockets of this user (other tabs), too many messages, or the
+// server's channel layer is down (its close reason may say "retry-after=N" seconds).
+const CLOSE_TOO_MANY_CONNECTIONS = 4409;
+const CLOSE_RATE_LIMITED = 4429;
+const CLOSE_UNAVAILABLE = 4503;
+const MIN_PAUSE_MS = { [CLOSE_TOO_MANY_CONNECTIONS]: 30000, [CLOSE_RATE_LIMITED]: 10000 };
+
+/** The shortest wait a close asks for, in ms (0: none). */
+function pauseAfter(closeEvent) {
+  let pause = MIN_PAUSE_MS[closeEvent.code] ?? 0;
+  if (closeEvent.code === CLOSE_UNAVAILABLE) {
+    const hint = /retry-after=(\d+)/.exec(closeEvent.reason || "");
+    if (hint) pause = Number(hint[1]) * 1000;
+  }
+  return Math.min(pause, MAX_BACKOFF_MS);
+}
 
 export class LiveFeed {
   /**
@@ -29,6 +48,7 @@ export class LiveFeed {
     this.paused = false;
     this.attempt = 0;
     this.timer = null;
+    this.notBefore = 0; // no reconnection before this time (ms), as the server asked
     this.lastMessageAt = Date.now();
     this.received = 0;
     this.silenceLimit = SILENCE_LIMIT_MS;
@@ -82,7 +102,7 @@ export class LiveFeed {
       }
       if (e.code === CLOSE_FORBIDDEN) this.paused = true;
       if (this.paused) this._setState("offline");
-      else this._scheduleReconnect();
+      else this._scheduleReconnect(pauseAfter(e));
     });
     ws.addEventListener("open", () => {
       this.lastMessageAt = Date.now();
@@ -140,19 +160,24 @@ export class LiveFeed {
     this._connect();
   }
 
-  _scheduleReconnect() {
+  /** Reconnect after the next back-off step, and not before `pauseMs` (plus jitter). */
+  _scheduleReconnect(pauseMs = 0) {
     if (this.paused) return;
     this._setState("reconnecting");
     // Jitter spreads a whole shift's dashboards after a server or Redis restart.
     const base = BACKOFF_MS[Math.min(this.attempt, BACKOFF_MS.length - 1)];
-    const delay = this.attempt === 0 ? base : base * (0.5 + Math.random());
+    let delay = this.attempt === 0 && !pauseMs ? base : base * (0.5 + Math.random());
+    if (pauseMs) delay = Math.max(delay, pauseMs * (1 + 0.5 * Math.random()));
+    delay = Math.min(delay, MAX_BACKOFF_MS * (0.75 + 0.25 * Math.random()));
     this.attempt += 1;
+    this.notBefore = pauseMs ? Date.now() + delay : 0;
     clearTimeout(this.timer);
     this.timer = setTimeout(() => this._connect(), delay);
   }
 
   _reconnectNow() {
     if (this.paused || (this.ws && this.ws.readyState <= WebSocket.OPEN)) return;
+    if (Date.now() < this.notBefore) return; // the server asked for a pause: the timer is set
     this.attempt = 0;
     this._connect();
   }
