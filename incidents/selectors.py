@@ -28,6 +28,7 @@ from .models import (
     Patrol,
     PatrolPosition,
     PoliceStation,
+    ReporterContact,
     TimelineEntry,
 )
 from .models.choices import FOLLOWUP_OPEN_STATUSES
@@ -125,19 +126,28 @@ def stations_visible_to(user: Any) -> QuerySet[PoliceStation]:
     return qs if roles.is_operational(user) else qs.none()
 
 
-def can_see_personal_data(user: Any, incident: Incident) -> bool:
-    """Reporter contacts: supervisors, administrators and the officer the item is assigned to."""
+def can_reveal_contact(user: Any, incident: Incident) -> bool:
+    """Need-to-know for a reporter's contact: supervisors and administrators; an officer only
+    while a follow-up on this item, assigned to them (or their patrol) by a supervisor or an
+    administrator, is open. A follow-up an officer gave themselves does not count; integrators
+    and auditors never. The caller has already checked that the user sees the incident."""
     if roles.sees_everything(user):
         return True
     if not roles.has_role(user, roles.OFFICER):
         return False
-    if incident.assigned_officer_id == user.id:
-        return True
-    if incident.assigned_patrol_id and incident.assigned_patrol_id in user_patrol_ids(user):
-        return True
-    return incident.followups.filter(
-        Q(assignee=user) | Q(assignee_patrol__members=user), status__in=FOLLOWUP_OPEN_STATUSES
-    ).exists()
+    by_supervisor = Q(assigned_by__groups__name__in=[roles.SUPERVISOR, roles.ADMINISTRATOR]) | Q(
+        assigned_by__is_superuser=True
+    )
+    return (
+        FollowUp.objects.filter(
+            Q(assignee=user) | Q(assignee_patrol__members=user),
+            by_supervisor,
+            incident=incident,
+            status__in=FOLLOWUP_OPEN_STATUSES,
+        )
+        .exclude(assigned_by=user)
+        .exists()
+    )
 
 
 def event_visible_to(user: Any, event: OutboxEvent | dict[str, Any]) -> bool:
@@ -235,7 +245,14 @@ def incident_for_detail(
     base = incidents_visible_to(user) if queryset is None else queryset
     return (
         base.select_related("category", "concern", "assigned_officer", "assigned_patrol")
-        .annotate(area_name=F("area__name"))
+        .annotate(
+            area_name=F("area__name"),
+            has_reporter_contact=Exists(
+                ReporterContact.objects.filter(incident=OuterRef("pk")).exclude(
+                    name="", phone="", email=""
+                )
+            ),
+        )
         .prefetch_related(
             Prefetch("timeline", queryset=TimelineEntry.objects.select_related("actor")),
             Prefetch("followups", queryset=followups_for_list(user)),
