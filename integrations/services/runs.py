@@ -25,6 +25,7 @@ from datetime import timedelta
 from functools import partial
 from typing import Any
 
+import pghistory
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.db import transaction
@@ -258,7 +259,11 @@ def run_execute(
         if run is None:
             return None
         lease.start_heartbeat(attempt=run.attempts, every=settings.KOBAN_SYNC_HEARTBEAT_SECONDS)
-        return _execute(run, lease, retry_in)
+        # Every row the run writes (bulk upserts included) names it in the change history.
+        with pghistory.context(
+            sync_run=run.pk, source=run.source.name, task_id=task_id or None, worker=worker or None
+        ):
+            return _execute(run, lease, retry_in)
     except LeaseLost:
         logger.exception("sync run %s stopped: lost its lock", run_id)
         return None
