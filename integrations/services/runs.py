@@ -42,6 +42,7 @@ from ..adapters import (
 )
 from ..adapters.base import Cursor, Pull, Raw
 from ..adapters.http import Http
+from ..masking import mask_text
 from ..models import Source, SyncRun
 from ..selectors import active_run, open_fingerprints
 from .records import (
@@ -200,7 +201,8 @@ def _finish(
     for name, value in progress.counts.items():
         setattr(obj, name, value)
     obj.status = status
-    obj.error = error
+    # Run errors can echo upstream values: e-mails and phone numbers never reach the page.
+    obj.error = mask_text(error)
     obj.finished_at = obj.heartbeat_at = timezone.now()
     obj.upload = None
     if cursor is not None:
