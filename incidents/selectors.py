@@ -14,7 +14,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.gis.geos import Point, Polygon
-from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -31,7 +31,7 @@ from .models import (
     ReporterContact,
     TimelineEntry,
 )
-from .models.choices import FOLLOWUP_OPEN_STATUSES
+from .models.choices import FOLLOWUP_OPEN_STATUSES, INCIDENT_FINAL_STATUSES
 
 # --- Areas ---------------------------------------------------------------------------------------
 
@@ -147,6 +147,21 @@ def can_reveal_contact(user: Any, incident: Incident) -> bool:
         )
         .exclude(assigned_by=user)
         .exists()
+    )
+
+
+def incidents_ended_before(cutoff: datetime) -> QuerySet[Incident]:
+    """Items closed, cancelled or merged before `cutoff`: when they ended is `closed_at`, else
+    the status change (or import) that ended them, else their last change."""
+    ended_by = (
+        TimelineEntry.objects.filter(incident=OuterRef("pk"), to_status__in=INCIDENT_FINAL_STATUSES)
+        .order_by("-created_at")
+        .values("created_at")[:1]
+    )
+    return (
+        Incident.objects.filter(status__in=INCIDENT_FINAL_STATUSES)
+        .annotate(ended_at=Coalesce("closed_at", Subquery(ended_by), "updated_at"))
+        .filter(ended_at__lt=cutoff)
     )
 
 
