@@ -8,17 +8,19 @@ anonymous users see no operational items.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
 from django.conf import settings
 from django.contrib.gis.geos import Point, Polygon
-from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Exists, F, Func, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from . import roles
+from .errors import InvalidInput
 from .models import (
     Area,
     FollowUp,
@@ -162,6 +164,35 @@ def incidents_ended_before(cutoff: datetime) -> QuerySet[Incident]:
         Incident.objects.filter(status__in=INCIDENT_FINAL_STATUSES)
         .annotate(ended_at=Coalesce("closed_at", Subquery(ended_by), "updated_at"))
         .filter(ended_at__lt=cutoff)
+    )
+
+
+def contact_matches(
+    *, phone: str = "", email: str = "", name: str = ""
+) -> QuerySet[ReporterContact]:
+    """The contacts that are this resident's (a read shared with the audit search)."""
+    query = Q()
+    if phone:
+        digits = re.sub(r"\D", "", phone)
+        if len(digits) < 6:
+            raise InvalidInput({"phone": ["Give at least six digits."]})
+        # Compare digits only, and the national number without a country prefix (+351…).
+        query |= Q(phone_digits__endswith=digits[-9:])
+    if email:
+        query |= Q(email__iexact=email.strip())
+    if name:
+        query |= Q(name__iexact=" ".join(name.split()))
+    if not (phone or email or name):
+        raise InvalidInput({"subject": ["Give a phone, an e-mail or a name."]})
+    return (
+        ReporterContact.objects.annotate(
+            phone_digits=Func(
+                F("phone"), Value(r"\D"), Value(""), Value("g"), function="regexp_replace"
+            )
+        )
+        .filter(query)
+        .select_related("incident", "incident__category", "incident__area")
+        .order_by("incident__reported_at", "pk")
     )
 
 

@@ -22,12 +22,13 @@ from .incidents import (
     incident_upsert_external,
 )
 from .patrols import patrol_create, patrol_record_position, patrol_set_status
-from .people import access_record, reporter_contact_reveal
+from .people import access_record, audit_log_searched, reporter_contact_reveal
 
 __all__ = [
     "UpsertResult",
     "access_record",
     "area_import_geojson",
+    "audit_log_searched",
     "concern_add_note",
     "concern_create",
     "concern_transition",

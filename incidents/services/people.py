@@ -88,3 +88,16 @@ def reporter_contact_reveal(
         chosen.code,
     )
     return contact
+
+
+def audit_log_searched(
+    *, user: Any, log: str, filters: dict[str, Any], results: int, exported: bool
+) -> PersonalDataAccess:
+    """Searching or exporting the logs is itself logged: who looked, at what, how much."""
+    return access_record(
+        user=user,
+        action=PersonalDataAccess.Action.EXPORT if exported else PersonalDataAccess.Action.SEARCH,
+        channel="audit",
+        purpose=f"{'CSV export' if exported else 'Search'} of the {log} log",
+        detail={"log": log, "filters": filters, "results": results, "csv": exported},
+    )

@@ -4,42 +4,14 @@ every access to their data. The export itself is logged, once per incident it di
 
 from __future__ import annotations
 
-import re
 from datetime import datetime
 from typing import Any
 
-from django.db.models import F, Func, Q, QuerySet, Value
 from django.utils import timezone
 
-from ..errors import InvalidInput
-from ..models import PersonalDataAccess, ReporterContact, TimelineEntry
+from ..models import PersonalDataAccess, TimelineEntry
+from ..selectors import contact_matches
 from .people import access_record
-
-
-def _contacts(*, phone: str, email: str, name: str) -> QuerySet[ReporterContact]:
-    query = Q()
-    if phone:
-        digits = re.sub(r"\D", "", phone)
-        if len(digits) < 6:
-            raise InvalidInput({"phone": ["Give at least six digits."]})
-        # Compare digits only, and the national number without a country prefix (+351…).
-        query |= Q(phone_digits__endswith=digits[-9:])
-    if email:
-        query |= Q(email__iexact=email.strip())
-    if name:
-        query |= Q(name__iexact=" ".join(name.split()))
-    if not (phone or email or name):
-        raise InvalidInput({"subject": ["Give a phone, an e-mail or a name."]})
-    return (
-        ReporterContact.objects.annotate(
-            phone_digits=Func(
-                F("phone"), Value(r"\D"), Value(""), Value("g"), function="regexp_replace"
-            )
-        )
-        .filter(query)
-        .select_related("incident", "incident__category", "incident__area")
-        .order_by("incident__reported_at", "pk")
-    )
 
 
 def _when(value: datetime | None) -> str | None:
@@ -51,7 +23,7 @@ def subject_access_export(
 ) -> dict[str, Any]:
     """The resident's file as a dict (JSON-ready); writes one EXPORT access row per incident
     disclosed (or one row saying nothing was found)."""
-    contacts = list(_contacts(phone=phone, email=email, name=name))
+    contacts = list(contact_matches(phone=phone, email=email, name=name))
     incidents = [c.incident for c in contacts]
     ids = [i.pk for i in incidents]
     timeline = TimelineEntry.objects.filter(incident_id__in=ids).select_related("actor")
