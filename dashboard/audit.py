@@ -15,6 +15,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from incidents import audit, roles, services
@@ -60,7 +61,7 @@ class AuditForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["purpose"].choices = [
             ("", "—"),
-            *((p.code, p.name_en) for p in AccessPurpose.objects.all()),
+            *((p.code, p.label(get_language())) for p in AccessPurpose.objects.all()),
         ]
 
     def clean(self) -> dict[str, Any]:
