@@ -29,7 +29,7 @@ def _access_rows(django_db_blocker, incident_id: int) -> Callable[[], int]:
 
 
 def test_revealing_a_contact_asks_a_purpose_shows_it_and_logs_one_row_whatever_follows(
-    open_page, api, django_db_blocker
+    open_page, api, django_db_blocker, screenshot_dir
 ):
     chefe = api("chefe.costa")
     title = f"Vizinho com música {uuid.uuid4().hex[:6]}"
@@ -51,11 +51,13 @@ def test_revealing_a_contact_asks_a_purpose_shows_it_and_logs_one_row_whatever_f
     form.locator("select[name=purpose]").select_option("other")
     expect(form.locator("input[name=purpose_text]")).to_be_visible()
     form.locator("input[name=purpose_text]").fill("Confirmar a morada com a munícipe")
+    panel.screenshot(path=str(screenshot_dir / "reveal-purpose.png"))
     form.locator("button[type=submit]").click()
 
     contact = panel.locator(".reporter-contact")
     expect(contact).to_contain_text("Rosa Moradora")
     expect(contact).to_contain_text("913000111")
+    panel.screenshot(path=str(screenshot_dir / "reveal-contact.png"))
     assert rows() == 1
 
     # Live events (another user's note, a status change by someone else) and the panel's own
