@@ -80,8 +80,8 @@ class ReporterSerializer(serializers.Serializer):
 
 
 class IncidentDetailSerializer(serializers.Serializer):
-    """Everything about one incident except the reporter's contact, which is revealed only by
-    an explicit, logged call (`/reveal-contact/`); `can_reveal_contact` comes in the context."""
+    """Everything about one incident except the reporter's contact, which only an explicit,
+    logged reveal with a purpose shows (`POST .../reveal-contact/`)."""
 
     id = serializers.IntegerField()
     reference = serializers.CharField()
