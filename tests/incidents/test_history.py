@@ -153,6 +153,15 @@ def test_the_application_role_cannot_update_or_delete_history_and_access_rows(
         cursor.execute(statement.format(table=table))
 
 
+def test_the_contexts_that_name_who_and_which_run_cannot_be_deleted(make_incident):
+    import pghistory
+
+    with pghistory.context(task="test"):
+        make_incident()
+    with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("DELETE FROM pghistory_context")
+
+
 def test_deleting_an_incident_or_a_user_keeps_its_timeline_and_access_rows(
     make_incident, make_user
 ):
