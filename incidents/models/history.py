@@ -46,7 +46,9 @@ pghistory.track(
     append_only=True,
     model_name="ReporterContactEvent",
 )(ReporterContact)
-pghistory.track(
+
+
+@pghistory.track(
     pghistory.InsertEvent(),
     pghistory.UpdateEvent(
         # A password change is recorded (without the hash); a log-in is not a change.
@@ -64,14 +66,27 @@ pghistory.track(
     pghistory.DeleteEvent(),
     exclude=["password", "last_login"],
     append_only=True,
-    app_label="incidents",
     model_name="UserEvent",
-)(User)
-pghistory.track(
+)
+class TrackedUser(User):
+    """Users, tracked through a proxy so the triggers' migrations are Koban's, not written
+    into django.contrib.auth's own migrations folder."""
+
+    class Meta:
+        proxy = True
+        app_label = "incidents"
+
+
+@pghistory.track(
     pghistory.InsertEvent("group.add"),
     pghistory.DeleteEvent("group.remove"),
     append_only=True,
     obj_field=None,
-    app_label="incidents",
     model_name="GroupMembershipEvent",
-)(User.groups.through)
+)
+class GroupMembership(User.groups.through):  # type: ignore[name-defined, misc]
+    """Group memberships (roles), tracked through a proxy of the many-to-many table."""
+
+    class Meta:
+        proxy = True
+        app_label = "incidents"
