@@ -2,11 +2,13 @@
 
 from django.urls import path
 
-from . import views
+from . import audit, views
 
 app_name = "dashboard"
 urlpatterns = [
     path("", views.operations, name="operations"),
     path("followups/", views.followup_board, name="followups"),
     path("my-work/", views.my_work, name="my_work"),
+    path("audit/", audit.access_log, name="audit_access"),
+    path("audit/history/", audit.change_history, name="audit_history"),
 ]

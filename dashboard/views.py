@@ -20,7 +20,7 @@ View = Callable[..., HttpResponse]
 def operational_page(view: View) -> View:
     """Operational data is for officers, supervisors and administrators only.
 
-    Integrators are sent to their own pages; anyone else gets 403.
+    Integrators are sent to their own pages, auditors to the logs; anyone else gets 403.
     """
 
     @wraps(view)
@@ -29,6 +29,8 @@ def operational_page(view: View) -> View:
         if not roles.is_operational(request.user):
             if roles.is_integrator(request.user):
                 return redirect("integrations:sources")
+            if roles.may_audit(request.user):
+                return redirect("dashboard:audit_access")
             raise PermissionDenied
         return view(request, *args, **kwargs)
 

@@ -12,6 +12,7 @@ from django.http import HttpRequest
 
 from . import services
 from .models import (
+    AccessPurpose,
     Area,
     Category,
     FollowUp,
@@ -23,7 +24,6 @@ from .models import (
     PatrolPosition,
     PersonalDataAccess,
     PoliceStation,
-    ReporterContact,
     TimelineEntry,
 )
 
@@ -161,10 +161,14 @@ class IncidentAdmin(MapAdmin):
             )
 
 
-@admin.register(ReporterContact)
-class ReporterContactAdmin(admin.ModelAdmin):
-    list_display = ("incident",)
-    raw_id_fields = ("incident",)
+# Reporters' contacts are not in the admin at all: the only way to see one is the logged,
+# need-to-know reveal with a purpose (incidents.services.reporter_contact_reveal).
+
+
+@admin.register(AccessPurpose)
+class AccessPurposeAdmin(admin.ModelAdmin):
+    list_display = ("code", "name_pt", "name_en", "needs_text", "active", "sort_order")
+    list_editable = ("active", "sort_order")
 
 
 @admin.register(NeighbourhoodConcern)
@@ -283,7 +287,7 @@ class FollowUpAdmin(admin.ModelAdmin):
 
 @admin.register(TimelineEntry)
 class TimelineEntryAdmin(ReadOnlyAdmin):
-    list_display = ("created_at", "kind", "incident", "concern", "actor", "actor_label")
+    list_display = ("created_at", "kind", "incident_id", "concern_id", "actor_id", "actor_label")
     list_filter = ("kind",)
 
 
@@ -295,8 +299,8 @@ class OutboxEventAdmin(ReadOnlyAdmin):
 
 @admin.register(PersonalDataAccess)
 class PersonalDataAccessAdmin(ReadOnlyAdmin):
-    list_display = ("at", "user", "action", "incident", "channel", "purpose")
-    list_filter = ("action", "channel")
+    list_display = ("at", "username", "action", "incident_id", "channel", "purpose_code", "purpose")
+    list_filter = ("action", "channel", "purpose_code")
 
 
 @admin.register(OfficerProfile)

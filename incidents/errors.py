@@ -37,3 +37,13 @@ class OutsideServiceArea(InvalidInput):
 
     def __init__(self, field: str = "location") -> None:
         super().__init__({field: ["This location is outside the service area."]})
+
+
+class NotAllowed(DomainError):
+    """The user sees the item but may not do this (e.g. reveal a contact without need-to-know)."""
+
+    code = "not_allowed"
+
+
+class NothingToReveal(DomainError):
+    """There is no contact to reveal (none recorded, or erased after the retention period)."""

@@ -8,7 +8,9 @@ OFFICER = "Officer"
 SUPERVISOR = "Supervisor"
 INTEGRATOR = "Integrator"
 ADMINISTRATOR = "Administrator"
-ROLES = (OFFICER, SUPERVISOR, INTEGRATOR, ADMINISTRATOR)
+# Reads the access log and the change history, and nothing else (issue 11).
+AUDITOR = "Auditor"
+ROLES = (OFFICER, SUPERVISOR, INTEGRATOR, ADMINISTRATOR, AUDITOR)
 
 
 def role_names(user: Any) -> set[str]:
@@ -39,3 +41,8 @@ def is_operational(user: Any) -> bool:
 
 def is_integrator(user: Any) -> bool:
     return has_role(user, INTEGRATOR, ADMINISTRATOR)
+
+
+def may_audit(user: Any) -> bool:
+    """Supervisors, administrators and auditors read and export the logs."""
+    return has_role(user, SUPERVISOR, ADMINISTRATOR, AUDITOR)

@@ -8,17 +8,19 @@ anonymous users see no operational items.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
 from django.conf import settings
 from django.contrib.gis.geos import Point, Polygon
-from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Exists, F, Func, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from . import roles
+from .errors import InvalidInput
 from .models import (
     Area,
     FollowUp,
@@ -28,9 +30,10 @@ from .models import (
     Patrol,
     PatrolPosition,
     PoliceStation,
+    ReporterContact,
     TimelineEntry,
 )
-from .models.choices import FOLLOWUP_OPEN_STATUSES
+from .models.choices import FOLLOWUP_OPEN_STATUSES, INCIDENT_FINAL_STATUSES
 
 # --- Areas ---------------------------------------------------------------------------------------
 
@@ -125,19 +128,72 @@ def stations_visible_to(user: Any) -> QuerySet[PoliceStation]:
     return qs if roles.is_operational(user) else qs.none()
 
 
-def can_see_personal_data(user: Any, incident: Incident) -> bool:
-    """Reporter contacts: supervisors, administrators and the officer the item is assigned to."""
+def can_reveal_contact(user: Any, incident: Incident) -> bool:
+    """Need-to-know for a reporter's contact: supervisors and administrators; an officer only
+    while a follow-up on this item, assigned to them (or their patrol) by a supervisor or an
+    administrator, is open. A follow-up an officer gave themselves does not count; integrators
+    and auditors never. The caller has already checked that the user sees the incident."""
     if roles.sees_everything(user):
         return True
     if not roles.has_role(user, roles.OFFICER):
         return False
-    if incident.assigned_officer_id == user.id:
-        return True
-    if incident.assigned_patrol_id and incident.assigned_patrol_id in user_patrol_ids(user):
-        return True
-    return incident.followups.filter(
-        Q(assignee=user) | Q(assignee_patrol__members=user), status__in=FOLLOWUP_OPEN_STATUSES
-    ).exists()
+    by_supervisor = Q(assigned_by__groups__name__in=[roles.SUPERVISOR, roles.ADMINISTRATOR]) | Q(
+        assigned_by__is_superuser=True
+    )
+    return (
+        FollowUp.objects.filter(
+            Q(assignee=user) | Q(assignee_patrol__members=user),
+            by_supervisor,
+            incident=incident,
+            status__in=FOLLOWUP_OPEN_STATUSES,
+        )
+        .exclude(assigned_by=user)
+        .exists()
+    )
+
+
+def incidents_ended_before(cutoff: datetime) -> QuerySet[Incident]:
+    """Items closed, cancelled or merged before `cutoff`: when they ended is `closed_at`, else
+    the status change (or import) that ended them, else their last change."""
+    ended_by = (
+        TimelineEntry.objects.filter(incident=OuterRef("pk"), to_status__in=INCIDENT_FINAL_STATUSES)
+        .order_by("-created_at")
+        .values("created_at")[:1]
+    )
+    return (
+        Incident.objects.filter(status__in=INCIDENT_FINAL_STATUSES)
+        .annotate(ended_at=Coalesce("closed_at", Subquery(ended_by), "updated_at"))
+        .filter(ended_at__lt=cutoff)
+    )
+
+
+def contact_matches(
+    *, phone: str = "", email: str = "", name: str = ""
+) -> QuerySet[ReporterContact]:
+    """The contacts that are this resident's (a read shared with the audit search)."""
+    query = Q()
+    if phone:
+        digits = re.sub(r"\D", "", phone)
+        if len(digits) < 6:
+            raise InvalidInput({"phone": ["Give at least six digits."]})
+        # Compare digits only, and the national number without a country prefix (+351…).
+        query |= Q(phone_digits__endswith=digits[-9:])
+    if email:
+        query |= Q(email__iexact=email.strip())
+    if name:
+        query |= Q(name__iexact=" ".join(name.split()))
+    if not (phone or email or name):
+        raise InvalidInput({"subject": ["Give a phone, an e-mail or a name."]})
+    return (
+        ReporterContact.objects.annotate(
+            phone_digits=Func(
+                F("phone"), Value(r"\D"), Value(""), Value("g"), function="regexp_replace"
+            )
+        )
+        .filter(query)
+        .select_related("incident", "incident__category", "incident__area")
+        .order_by("incident__reported_at", "pk")
+    )
 
 
 def event_visible_to(user: Any, event: OutboxEvent | dict[str, Any]) -> bool:
@@ -235,7 +291,14 @@ def incident_for_detail(
     base = incidents_visible_to(user) if queryset is None else queryset
     return (
         base.select_related("category", "concern", "assigned_officer", "assigned_patrol")
-        .annotate(area_name=F("area__name"))
+        .annotate(
+            area_name=F("area__name"),
+            has_reporter_contact=Exists(
+                ReporterContact.objects.filter(incident=OuterRef("pk")).exclude(
+                    name="", phone="", email=""
+                )
+            ),
+        )
         .prefetch_related(
             Prefetch("timeline", queryset=TimelineEntry.objects.select_related("actor")),
             Prefetch("followups", queryset=followups_for_list(user)),

@@ -11,7 +11,7 @@ from django.contrib.auth.management import create_permissions
 from django.contrib.auth.models import Group, Permission
 
 from . import roles
-from .models import Category
+from .models import AccessPurpose, Category
 
 _OPERATIONAL = [
     "incident",
@@ -45,7 +45,7 @@ def ensure_groups(**_: Any) -> None:
     )
     supervisor, _ = Group.objects.get_or_create(name=roles.SUPERVISOR)
     supervisor.permissions.set(
-        _perms("incidents", [*_OPERATIONAL, "reportercontact"], ["view", "add", "change"])
+        _perms("incidents", _OPERATIONAL, ["view", "add", "change"])
         + _perms("incidents", _REFERENCE, ["view"])
     )
     integrator, _ = Group.objects.get_or_create(name=roles.INTEGRATOR)
@@ -53,6 +53,8 @@ def ensure_groups(**_: Any) -> None:
         list(Permission.objects.filter(content_type__app_label="integrations"))
         + _perms("incidents", _REFERENCE, ["view"])
     )
+    # Auditors read the logs on the audit pages; the admin site gives them nothing.
+    Group.objects.get_or_create(name=roles.AUDITOR)
     admin, _ = Group.objects.get_or_create(name=roles.ADMINISTRATOR)
     admin.permissions.set(
         list(
@@ -93,6 +95,38 @@ def ensure_default_categories(**_: Any) -> None:
         Category.objects.create(code=code, name_pt=pt, name_en=en, sort_order=order * 10)
 
 
+DEFAULT_ACCESS_PURPOSES = [
+    ("contact_outcome", "Informar o munícipe do resultado", "Tell the resident the outcome", False),
+    ("clarify_report", "Esclarecer a participação", "Clarify the report", False),
+    ("legal_request", "Pedido legal (tribunal, Ministério Público)", "Legal request", False),
+    ("other", "Outro (indicar o motivo)", "Other (say why)", True),
+]
+
+
+def ensure_access_purposes(**_: Any) -> None:
+    """Seed the reasons for revealing a contact once; afterwards they are the force's data."""
+    if AccessPurpose.objects.exists():
+        return
+    for order, (code, pt, en, needs_text) in enumerate(DEFAULT_ACCESS_PURPOSES):
+        AccessPurpose.objects.create(
+            code=code, name_pt=pt, name_en=en, needs_text=needs_text, sort_order=order * 10
+        )
+
+
+def _ensure_daily_task(name: str, task: str, hour: int) -> None:
+    from django_celery_beat.models import CrontabSchedule, PeriodicTask
+
+    crontab, _ = CrontabSchedule.objects.get_or_create(
+        minute="15",
+        hour=str(hour),
+        day_of_week="*",
+        day_of_month="*",
+        month_of_year="*",
+        timezone="UTC",
+    )
+    PeriodicTask.objects.update_or_create(name=name, defaults={"task": task, "crontab": crontab})
+
+
 def ensure_outbox_prune_schedule(**_: Any) -> None:
     """Celery beat prunes the live-feed outbox hourly (retention: KOBAN_OUTBOX_RETENTION_HOURS)."""
     from django.db import connection
@@ -108,9 +142,12 @@ def ensure_outbox_prune_schedule(**_: Any) -> None:
         name="Prune the live-feed outbox",
         defaults={"task": "incidents.tasks.outbox_prune_task", "interval": every_hour},
     )
+    # Retention of personal data and rejected records (docs/privacy.md), nightly.
+    _ensure_daily_task("Erase personal data past retention", "incidents.tasks.retention_task", 3)
 
 
 def ensure_base_rows(**kwargs: Any) -> None:
     ensure_groups(**kwargs)
     ensure_default_categories(**kwargs)
+    ensure_access_purposes(**kwargs)
     ensure_outbox_prune_schedule(**kwargs)

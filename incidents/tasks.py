@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from .services import patrol_record_position
 from .services.outbox import outbox_prune
+from .services.retention import personal_data_erase_expired
 
 logger = logging.getLogger(__name__)
 
@@ -21,6 +22,13 @@ def outbox_prune_task() -> int:
     deleted = outbox_prune()
     logger.info("pruned %s outbox events", deleted)
     return deleted
+
+
+@shared_task(acks_late=True, soft_time_limit=1800, time_limit=1860)
+def retention_task() -> int:
+    """Nightly, by celery beat (incidents.setup): erase reporters' contacts past retention.
+    Idempotent: an erased contact is gone, a redelivery finds nothing more to do."""
+    return len(personal_data_erase_expired().erased)
 
 
 @shared_task(acks_late=True, soft_time_limit=30, time_limit=60)

@@ -93,5 +93,8 @@ class SyncRunAdmin(_ReadOnly):
 @admin.register(RejectedRecord)
 class RejectedRecordAdmin(_ReadOnly):
     list_display = ("id", "source", "external_id", "status", "times_seen", "updated_at")
+    # The raw payload only with residents' personal fields masked (integrations.masking).
+    exclude = ("payload",)
+    readonly_fields = ("masked_payload",)
     list_filter = ("status", "source")
     search_fields = ("external_id", "reason")

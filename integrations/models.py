@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+import pghistory
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 
+@pghistory.track(
+    pghistory.InsertEvent(),
+    pghistory.UpdateEvent(),
+    pghistory.DeleteEvent(),
+    append_only=True,
+    model_name="SourceEvent",
+)
 class Source(models.Model):
     """One municipal system wired in by configuration.
 
@@ -186,3 +196,10 @@ class RejectedRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.source_id}:{self.external_id or self.fingerprint[:8]}"
+
+    @property
+    def masked_payload(self) -> Any:
+        """The payload as people may see it: residents' personal fields masked."""
+        from .masking import mask_payload, source_personal_keys
+
+        return mask_payload(self.payload, source_personal_keys(self.source.config))

@@ -25,6 +25,13 @@ class AdapterConfig(BaseModel):
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, frozen=True)
 
+    personal_fields: tuple[str, ...] = Field(
+        (),
+        max_length=100,
+        description="Keys of the raw records that hold residents' personal data, masked "
+        "wherever people see raw payloads (names, e-mails and phones always are).",
+    )
+
 
 def _http_url(value: str) -> str:
     parts = urlsplit(value)

@@ -32,3 +32,19 @@ def ensure_reconcile_schedule(**_: Any) -> None:
             "description": "Re-queues sync runs whose worker died or whose task was lost.",
         },
     )
+
+
+def ensure_rejected_prune_schedule(**_: Any) -> None:
+    """Beat deletes rejected records past KOBAN_REJECTED_RETENTION_DAYS every night."""
+    from django.db import connection
+    from django_celery_beat.models import CrontabSchedule, PeriodicTask
+
+    if PeriodicTask._meta.db_table not in connection.introspection.table_names():
+        return
+    crontab, _ = CrontabSchedule.objects.get_or_create(
+        minute="30", hour="3", day_of_week="*", day_of_month="*", month_of_year="*", timezone="UTC"
+    )
+    PeriodicTask.objects.update_or_create(
+        name="Delete rejected records past retention",
+        defaults={"task": "integrations.rejected_prune", "crontab": crontab, "interval": None},
+    )

@@ -16,7 +16,7 @@ from celery.utils.time import get_exponential_backoff_interval
 from django.conf import settings
 
 from .adapters import TemporaryError
-from .services import run_execute, run_scheduled, runs_reconcile
+from .services import rejected_prune, run_execute, run_scheduled, runs_reconcile
 
 logger = logging.getLogger(__name__)
 
@@ -63,3 +63,11 @@ def sync_runs_reconcile() -> str:
     if report.requeued or report.failed:
         logger.warning("sync runs reconciled: %s", report)
     return str(report)
+
+
+@shared_task(
+    name="integrations.rejected_prune", acks_late=True, soft_time_limit=600, time_limit=660
+)
+def rejected_prune_task() -> int:
+    """Nightly, by celery beat (integrations.setup): delete rejected records past retention."""
+    return rejected_prune()

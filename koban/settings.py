@@ -137,6 +137,9 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "channels",
     "django_celery_beat",
+    # Change history written by database triggers (issue 11).
+    "pgtrigger",
+    "pghistory",
     "incidents",
     "dashboard",
     "integrations",
@@ -152,6 +155,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
+    # Who and which request, for the change history's triggers (also set when DRF authenticates).
+    "pghistory.middleware.HistoryMiddleware",
     "dashboard.security.middleware.SessionRulesMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -427,6 +432,11 @@ REST_FRAMEWORK = {
         "rest_framework.parsers.MultiPartParser",
     ],
     "EXCEPTION_HANDLER": "dashboard.api.errors.exception_handler",
+    # The browsable API reads only (dashboard/api/renderers.py): its edit forms answered 500.
+    "DEFAULT_RENDERER_CLASSES": [
+        "rest_framework.renderers.JSONRenderer",
+        "dashboard.api.renderers.ReadOnlyBrowsableAPIRenderer",
+    ],
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Koban API",
@@ -449,6 +459,13 @@ KOBAN_EVENT_PUBLISHER = env.str("KOBAN_EVENT_PUBLISHER", default="dashboard.live
 KOBAN_REJECT_OUTSIDE_AREA = env_bool("KOBAN_REJECT_OUTSIDE_AREA", False)
 # Outbox rows older than this are pruned; a client further behind reloads its snapshot.
 KOBAN_OUTBOX_RETENTION_HOURS = env_int("KOBAN_OUTBOX_RETENTION_HOURS", 72)
+# Personal data of residents (docs/privacy.md): a reporter's contact and the personal fields of
+# stored raw payloads are erased this many days after the item is closed, cancelled or merged;
+# rejected records are deleted this many days after they were last seen.
+KOBAN_PERSONAL_DATA_RETENTION_DAYS = env_int("KOBAN_PERSONAL_DATA_RETENTION_DAYS", 365, minimum=1)
+KOBAN_REJECTED_RETENTION_DAYS = env_int("KOBAN_REJECTED_RETENTION_DAYS", 30, minimum=1)
+# Triggers on tables of other apps (users, group memberships) are installed after migrate.
+PGTRIGGER_INSTALL_ON_MIGRATE = True
 # A patrol position older than this is shown as stale.
 KOBAN_POSITION_STALE_MINUTES = env_int("KOBAN_POSITION_STALE_MINUTES", 15)
 # Optional basemap: a raster tile URL template ({z}/{x}/{y}); empty = parishes only.

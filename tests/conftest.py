@@ -100,6 +100,11 @@ def integrator(db):
 
 
 @pytest.fixture
+def auditor(db):
+    return _user("auditor", "Auditor")
+
+
+@pytest.fixture
 def officer(areas):
     """An officer of Arroios."""
     return _user("agente", "Officer", [areas["Arroios"]])

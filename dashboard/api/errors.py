@@ -9,7 +9,7 @@ from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from incidents.errors import InvalidInput, InvalidTransition
+from incidents.errors import InvalidInput, InvalidTransition, NotAllowed, NothingToReveal
 
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
@@ -23,6 +23,14 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
                 "allowed": exc.allowed,
             },
             status=status.HTTP_409_CONFLICT,
+        )
+    if isinstance(exc, NotAllowed):
+        return Response(
+            {"detail": str(exc), "code": "not_allowed"}, status=status.HTTP_403_FORBIDDEN
+        )
+    if isinstance(exc, NothingToReveal):
+        return Response(
+            {"detail": str(exc), "code": "no_contact"}, status=status.HTTP_404_NOT_FOUND
         )
     if isinstance(exc, InvalidInput):
         return Response(exc.errors, status=status.HTTP_400_BAD_REQUEST)

@@ -35,6 +35,12 @@ v1 = [
         incidents.IncidentLinkConcernView.as_view(),
         name="incident-link-concern",
     ),
+    path(
+        "incidents/<int:pk>/reveal-contact/",
+        incidents.IncidentRevealContactView.as_view(),
+        name="incident-reveal-contact",
+    ),
+    path("access-purposes/", reference.AccessPurposeListView.as_view(), name="access-purposes"),
     # Neighbourhood concerns
     path("concerns/", concerns.ConcernListCreateView.as_view(), name="concerns"),
     path("concerns/geojson/", concerns.ConcernGeoJSONView.as_view(), name="concerns-geojson"),

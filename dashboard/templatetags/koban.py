@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils.translation import get_language, gettext
 
 from incidents import roles, selectors
-from incidents.models import Area, Category
+from incidents.models import AccessPurpose, Area, Category
 from incidents.models.choices import (
     ConcernStatus,
     FollowUpStatus,
@@ -92,6 +92,13 @@ def koban_config(context: template.Context) -> dict[str, Any]:
             "category": {c.code: c.label(language) for c in Category.objects.all()},
         },
         "strings": ui_strings(),
+        # Why a reporter's contact may be revealed (data: AccessPurpose).
+        "purposes": [
+            {"code": p.code, "name": p.label(language), "needs_text": p.needs_text}
+            for p in AccessPurpose.objects.filter(active=True)
+        ]
+        if roles.is_operational(user)
+        else [],
     }
 
 
@@ -156,6 +163,18 @@ def ui_strings() -> dict[str, str]:
         "reporter_phone": gettext("Phone"),
         "reporter_email": gettext("Email"),
         "reporter_logged": gettext("Your consultation of this contact is logged."),
+        "reveal_contact": gettext("Reveal contact"),
+        "reveal_explain": gettext(
+            "A resident's contact is held. Revealing it is logged with your purpose."
+        ),
+        "reveal_purpose": gettext("Purpose"),
+        "reveal_choose": gettext("Choose a purpose"),
+        "reveal_reason": gettext("Why (in your words)"),
+        "reveal_submit": gettext("Reveal"),
+        "reveal_not_allowed": gettext(
+            "A resident's contact is held. Only a supervisor, or an officer with an open "
+            "follow-up assigned by a supervisor, may reveal it."
+        ),
         "error": gettext("Something went wrong. Please try again."),
         "conflict": gettext("The status changed meanwhile. Allowed now:"),
         "no_area": gettext("Outside the service area"),

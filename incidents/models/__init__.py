@@ -1,5 +1,6 @@
 """Domain models, one module per sub-domain; import them from here."""
 
+from . import history  # noqa: F401  (registers the history triggers; after the models)
 from .areas import Area, PoliceStation
 from .choices import (
     ConcernStatus,
@@ -14,10 +15,11 @@ from .followups import FollowUp
 from .incidents import Category, Incident, ReporterContact
 from .outbox import OutboxEvent
 from .patrols import Patrol, PatrolPosition
-from .people import OfficerProfile, PersonalDataAccess
+from .people import AccessPurpose, OfficerProfile, PersonalDataAccess
 from .timeline import TimelineEntry
 
 __all__ = [
+    "AccessPurpose",
     "Area",
     "Category",
     "ConcernStatus",

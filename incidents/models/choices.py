@@ -36,6 +36,8 @@ INCIDENT_TRANSITIONS: dict[str, tuple[str, ...]] = {
     _S.DUPLICATE: (),
 }
 INCIDENT_OPEN_STATUSES = (_S.NEW, _S.ACKNOWLEDGED, _S.DISPATCHED, _S.ON_SCENE)
+# Items that are over: their reporters' personal data is erased after the retention period.
+INCIDENT_FINAL_STATUSES = (_S.CLOSED, _S.CANCELLED, _S.DUPLICATE)
 
 
 def incident_status_path(current: str, target: str) -> list[str] | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pgtrigger
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -23,22 +24,26 @@ class TimelineEntry(models.Model):
         "incidents.Incident",
         null=True,
         blank=True,
-        on_delete=models.CASCADE,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
         related_name="timeline",
     )
     concern = models.ForeignKey(
         "incidents.NeighbourhoodConcern",
         null=True,
         blank=True,
-        on_delete=models.CASCADE,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
         related_name="timeline",
     )
     kind = models.CharField(max_length=20, choices=Kind.choices)
+    # Kept (with its id) when the user is deleted: the entry must keep saying who acted.
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
         blank=True,
-        on_delete=models.SET_NULL,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
         related_name="+",
     )
     # Who acted when it was not a person (an adapter: "source:sf311").
@@ -57,6 +62,11 @@ class TimelineEntry(models.Model):
             models.CheckConstraint(
                 condition=Q(incident__isnull=False) | Q(concern__isnull=False),
                 name="timeline_on_an_item",
+            )
+        ]
+        triggers = [
+            pgtrigger.Protect(
+                name="timeline_append_only", operation=pgtrigger.Update | pgtrigger.Delete
             )
         ]
 

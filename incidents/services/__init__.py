@@ -22,11 +22,13 @@ from .incidents import (
     incident_upsert_external,
 )
 from .patrols import patrol_create, patrol_record_position, patrol_set_status
-from .people import reporter_contact_for
+from .people import access_record, audit_log_searched, reporter_contact_reveal
 
 __all__ = [
     "UpsertResult",
+    "access_record",
     "area_import_geojson",
+    "audit_log_searched",
     "concern_add_note",
     "concern_create",
     "concern_transition",
@@ -47,6 +49,6 @@ __all__ = [
     "patrol_create",
     "patrol_record_position",
     "patrol_set_status",
-    "reporter_contact_for",
+    "reporter_contact_reveal",
     "stations_import_geojson",
 ]

@@ -22,7 +22,12 @@ from ..models import (
     PersonalDataAccess,
     ReporterContact,
 )
-from ..models.choices import IncidentStatus, Priority, incident_status_path
+from ..models.choices import (
+    INCIDENT_FINAL_STATUSES,
+    IncidentStatus,
+    Priority,
+    incident_status_path,
+)
 from ._common import (
     add_timeline,
     area_for,
@@ -33,6 +38,7 @@ from ._common import (
     note_text,
     resolve_category,
 )
+from .people import access_record
 
 _UPDATABLE = ("title", "description", "address", "priority", "occurred_at", "category")
 
@@ -99,8 +105,8 @@ def incident_create(
     if reporter and any(reporter.values()):
         ReporterContact.objects.create(incident=incident, **reporter)
         # Collection of a resident's personal data is logged like any consultation.
-        PersonalDataAccess.objects.create(
-            user=actor if actor is not None and actor.is_authenticated else None,
+        access_record(
+            user=actor,
             action=PersonalDataAccess.Action.CREATE,
             incident=incident,
             channel=source,
@@ -226,7 +232,8 @@ def incident_transition(
     now = timezone.now()
     if to_status == IncidentStatus.RESOLVED:
         obj.resolved_at = now
-    elif to_status == IncidentStatus.CLOSED:
+    elif to_status in INCIDENT_FINAL_STATUSES:
+        # Closed, cancelled or merged: when the item ended (retention counts from here).
         obj.closed_at = now
     elif previous == IncidentStatus.RESOLVED:
         obj.resolved_at = None

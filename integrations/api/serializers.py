@@ -161,6 +161,8 @@ class DryRunSerializer(serializers.Serializer):
 
 class RejectedSerializer(serializers.ModelSerializer):
     source_name = serializers.CharField(source="source.name", read_only=True)
+    # Residents' personal fields masked (integrations.masking).
+    payload = serializers.JSONField(source="masked_payload", read_only=True)
     resolved_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
 
     class Meta:

@@ -10,6 +10,7 @@ from .records import (
     rejected_replay_open,
 )
 from .recovery import ReconcileReport, run_is_abandoned, run_recover, runs_reconcile
+from .retention import rejected_prune
 from .runs import run_create, run_execute, run_inline, run_now, run_scheduled
 from .sources import source_check, source_create, source_delete, source_update
 
@@ -21,6 +22,7 @@ __all__ = [
     "record_apply",
     "record_quarantine",
     "rejected_dismiss",
+    "rejected_prune",
     "rejected_replay",
     "rejected_replay_open",
     "run_create",

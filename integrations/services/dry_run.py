@@ -12,6 +12,7 @@ from incidents.selectors import area_containing
 
 from ..adapters import AdapterError, MappingError, registry
 from ..adapters.http import Http
+from ..masking import mask_payload, mask_text
 from .sources import config_check
 
 DEFAULT_LIMIT = 10
@@ -55,27 +56,27 @@ def source_dry_run(
         try:
             message = kind.check(parsed, http)
         except AdapterError as exc:
-            return DryRun(False, str(exc))
+            return DryRun(False, mask_text(str(exc)))
         pull = kind.pull(parsed, dict(cursor or {}), http)
         try:
             for raw in islice(pull, limit):
                 entry: dict[str, Any] = {
                     "external_id": kind.external_id(raw, parsed),
-                    "raw": raw,
+                    "raw": mask_payload(raw, parsed.personal_fields),
                     "mapped": None,
                     "error": None,
                 }
                 try:
                     mapped = kind.map(raw, parsed).display()
                 except MappingError as exc:
-                    entry["error"] = str(exc)
+                    entry["error"] = mask_text(str(exc))
                 else:
                     if "location" in mapped:
                         mapped["area"] = _area_name(mapped["location"])
                     entry["mapped"] = mapped
                 records.append(entry)
         except AdapterError as exc:
-            return DryRun(False, f"{message} Reading records failed: {exc}", records)
+            return DryRun(False, mask_text(f"{message} Reading records failed: {exc}"), records)
         finally:
             pull.close()
     return DryRun(True, message, records)

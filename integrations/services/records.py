@@ -33,6 +33,7 @@ from ..adapters import (
     UnknownAdapter,
     registry,
 )
+from ..masking import mask_text
 from ..models import RejectedRecord, Source, SyncRun
 from ..schemas import AdapterConfig, field_errors
 from ..selectors import concern_from_source, patrol_for_vehicle
@@ -156,6 +157,7 @@ def record_quarantine(
 ) -> RejectedRecord:
     """Keep a refused record with its raw payload; the same record seen again is not doubled
     (a dismissed one stays dismissed, a replayed one that fails again reopens)."""
+    reason = mask_text(reason)  # refusals can echo upstream values
     payload = json.loads(json.dumps(raw, default=str))
     fingerprint = fingerprint or fingerprint_of(raw)
     record, created = RejectedRecord.objects.select_for_update().get_or_create(

@@ -25,6 +25,7 @@ from datetime import timedelta
 from functools import partial
 from typing import Any
 
+import pghistory
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.db import transaction
@@ -41,6 +42,7 @@ from ..adapters import (
 )
 from ..adapters.base import Cursor, Pull, Raw
 from ..adapters.http import Http
+from ..masking import mask_text
 from ..models import Source, SyncRun
 from ..selectors import active_run, open_fingerprints
 from .records import (
@@ -199,7 +201,8 @@ def _finish(
     for name, value in progress.counts.items():
         setattr(obj, name, value)
     obj.status = status
-    obj.error = error
+    # Run errors can echo upstream values: e-mails and phone numbers never reach the page.
+    obj.error = mask_text(error)
     obj.finished_at = obj.heartbeat_at = timezone.now()
     obj.upload = None
     if cursor is not None:
@@ -258,7 +261,11 @@ def run_execute(
         if run is None:
             return None
         lease.start_heartbeat(attempt=run.attempts, every=settings.KOBAN_SYNC_HEARTBEAT_SECONDS)
-        return _execute(run, lease, retry_in)
+        # Every row the run writes (bulk upserts included) names it in the change history.
+        with pghistory.context(
+            sync_run=run.pk, source=run.source.name, task_id=task_id or None, worker=worker or None
+        ):
+            return _execute(run, lease, retry_in)
     except LeaseLost:
         logger.exception("sync run %s stopped: lost its lock", run_id)
         return None

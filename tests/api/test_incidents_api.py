@@ -189,7 +189,8 @@ def test_detail_has_lifecycle_timeline_followups_and_concern(
     assert body["followups"][0]["assignee"] == officer.pk
     assert body["concern"] == concern.pk
     assert body["concern_reference"] == concern.reference
-    assert body["reporter"] == REPORTER
+    assert "reporter" not in body
+    assert body["has_reporter_contact"] is True
 
 
 def test_creating_an_incident_derives_its_area_and_returns_the_detail(client_for, officer, areas):
@@ -213,9 +214,9 @@ def test_creating_an_incident_derives_its_area_and_returns_the_detail(client_for
     assert body["status"] == "new"
     assert created.created_by == officer
     assert ReporterContact.objects.get(incident=created).phone == REPORTER["phone"]
-    # The officer who recorded it is not assigned: the contact is not shown to them.
-    assert body["reporter"] is None
-    assert body["can_see_personal_data"] is False
+    # The contact is never in the detail; the officer who recorded it may not reveal it.
+    assert "reporter" not in body
+    assert body["can_reveal_contact"] is False
     assert body["timeline"][0]["kind"] == "created"
 
 

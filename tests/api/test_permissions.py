@@ -1,7 +1,7 @@
 """The permission matrix: every role (and an officer of another area, and nobody) over list,
-detail, write and the personal-data fields. Refused writes change nothing; another area's item
-is a 404 so ids cannot be probed; the reporter's contact appears only for those allowed, and
-each time it does, the consultation is logged."""
+detail, write and the reveal of a reporter's contact. Refused writes change nothing; another
+area's item is a 404 so ids cannot be probed; the detail never carries the contact, and only a
+reveal with a purpose by someone with need-to-know shows it, logged once."""
 
 from __future__ import annotations
 
@@ -156,65 +156,112 @@ def test_assigning_a_followup_to_the_arroios_officer_by_role(
 # --- Personal data ---------------------------------------------------------------------------
 
 
-PERSONAL_DATA = {
-    "officer": False,  # officer of the area, but the incident is not assigned to them
-    "supervisor": True,
-    "administrator": True,
-}
-
-
-@pytest.mark.parametrize("role", sorted(PERSONAL_DATA))
-def test_reporter_contact_only_for_allowed_roles_and_each_view_is_logged(as_role, role, incident):
-    client, user = as_role(role)
-
-    body = client.get(f"/api/v1/incidents/{incident.pk}/").json()
-
-    allowed = PERSONAL_DATA[role]
-    assert body["can_see_personal_data"] is allowed
-    logged = PersonalDataAccess.objects.filter(user=user, incident=incident, action="view")
-    if allowed:
-        assert body["reporter"] == REPORTER
-        access = logged.get()
-        assert (access.action, access.channel) == ("view", "api")
-    else:
-        assert body["reporter"] is None
-        assert not logged.exists()
-    assert REPORTER["phone"] not in str(client.get("/api/v1/incidents/").content)
-
-
-def test_the_officer_the_incident_is_assigned_to_sees_the_reporter(
-    client_for, officer, supervisor, incident
-):
-    services.incident_assign(incident=incident, officer=officer, actor=supervisor)
-
-    body = client_for(officer).get(f"/api/v1/incidents/{incident.pk}/").json()
-
-    assert body["reporter"] == REPORTER
-    assert (
-        PersonalDataAccess.objects.filter(user=officer, incident=incident, action="view").count()
-        == 1
+def _reveal(client, incident, purpose="clarify_report", text=""):
+    return client.post(
+        f"/api/v1/incidents/{incident.pk}/reveal-contact/",
+        {"purpose": purpose, "purpose_text": text},
+        format="json",
     )
 
 
-def test_an_open_followup_gives_its_assignee_the_reporter_while_it_is_open(
+# Revealing a contact: need-to-know, not whatever the officer says.
+REVEAL = {
+    "officer": 403,  # sees the item (their area) but has no supervisor-assigned follow-up
+    "other_officer": 404,  # does not even see it
+    "supervisor": 200,
+    "administrator": 200,
+    "integrator": 403,
+    "auditor": 403,
+    "anonymous": 401,
+}
+
+
+@pytest.mark.parametrize("role", sorted(REVEAL))
+def test_the_detail_never_carries_the_contact_and_reveal_is_by_role(
+    request, client_for, role, incident
+):
+    user = None if role == "anonymous" else request.getfixturevalue(role)
+    client = client_for(user)
+
+    detail = client.get(f"/api/v1/incidents/{incident.pk}/")
+    response = _reveal(client, incident)
+
+    if detail.status_code == 200:
+        body = detail.json()
+        assert "reporter" not in body
+        assert REPORTER["phone"] not in detail.content.decode()
+        assert REPORTER["name"] not in detail.content.decode()
+        assert body["has_reporter_contact"] is True
+        assert body["can_reveal_contact"] is (REVEAL[role] == 200)
+    assert response.status_code == REVEAL[role]
+    logged = PersonalDataAccess.objects.filter(incident=incident, action="view")
+    if REVEAL[role] == 200:
+        assert {k: response.json()[k] for k in REPORTER} == REPORTER
+        access = logged.get()
+        assert (access.user, access.purpose_code, access.channel) == (
+            user,
+            "clarify_report",
+            "api",
+        )
+    else:
+        assert not logged.exists()
+        assert REPORTER["phone"] not in response.content.decode()
+
+
+def test_an_officer_with_a_supervisor_assigned_open_followup_may_reveal_until_it_is_done(
     client_for, officer, supervisor, incident, tomorrow
 ):
     followup = services.followup_assign(
         actor=supervisor, incident=incident, title="Ligar", due_at=tomorrow, assignee=officer
     )
     client = client_for(officer)
-    assert client.get(f"/api/v1/incidents/{incident.pk}/").json()["reporter"] == REPORTER
+    assert client.get(f"/api/v1/incidents/{incident.pk}/").json()["can_reveal_contact"] is True
+    assert _reveal(client, incident).json()["phone"] == REPORTER["phone"]
 
     services.followup_complete(followup=followup, actor=officer, outcome="Contactada.")
 
-    assert client.get(f"/api/v1/incidents/{incident.pk}/").json()["reporter"] is None
+    assert client.get(f"/api/v1/incidents/{incident.pk}/").json()["can_reveal_contact"] is False
+    assert _reveal(client, incident).status_code == 403
+    assert PersonalDataAccess.objects.filter(user=officer, action="view").count() == 1
 
 
-def test_an_incident_without_a_contact_logs_nothing(client_for, supervisor, belem_incident):
-    body = client_for(supervisor).get(f"/api/v1/incidents/{belem_incident.pk}/").json()
+def test_an_officer_who_assigned_themselves_a_followup_may_not_reveal(
+    client_for, officer, incident, tomorrow
+):
+    services.followup_assign(
+        actor=officer, incident=incident, title="Ligar", due_at=tomorrow, assignee=officer
+    )
+    client = client_for(officer)
 
-    assert body["reporter"] is None
-    assert body["can_see_personal_data"] is True
+    assert client.get(f"/api/v1/incidents/{incident.pk}/").json()["can_reveal_contact"] is False
+    assert _reveal(client, incident).status_code == 403
+    assert not PersonalDataAccess.objects.filter(user=officer, action="view").exists()
+
+
+def test_the_officer_the_incident_is_assigned_to_may_not_reveal_without_a_followup(
+    client_for, officer, supervisor, incident
+):
+    services.incident_assign(incident=incident, officer=officer, actor=supervisor)
+
+    assert _reveal(client_for(officer), incident).status_code == 403
+
+
+def test_reading_the_detail_logs_nothing_whoever_reads_it(client_for, supervisor, incident):
+    client = client_for(supervisor)
+    for _ in range(3):
+        assert client.get(f"/api/v1/incidents/{incident.pk}/").status_code == 200
+
+    assert not PersonalDataAccess.objects.filter(action="view").exists()
+
+
+def test_an_incident_without_a_contact_has_nothing_to_reveal(
+    client_for, supervisor, belem_incident
+):
+    client = client_for(supervisor)
+    body = client.get(f"/api/v1/incidents/{belem_incident.pk}/").json()
+
+    assert (body["has_reporter_contact"], body["can_reveal_contact"]) == (False, False)
+    assert _reveal(client, belem_incident).status_code == 404
     assert not PersonalDataAccess.objects.filter(action="view").exists()
 
 

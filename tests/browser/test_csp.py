@@ -142,6 +142,8 @@ def test_the_dashboard_pages_keep_the_policy(visit):
     csp.flush(page.context)
     assert page.evaluate("window.__cspViolations") == []
     check("/followups/", DASHBOARD_READY)
+    check("/audit/?person=chefe.costa", "main form.filters")
+    check("/audit/history/?item=1", "main form.filters")
     officer = visit("agente.silva")
     officer("/my-work/", DASHBOARD_READY)
 

@@ -166,10 +166,13 @@ def test_followup_assigned_by_supervisor_lands_live_in_officer_work_and_shows_do
     )
     task = f"Falar com o munícipe {uuid.uuid4().hex[:6]}"
 
-    # Not yet assigned to her: the officer sees the incident but not the reporter's contact.
+    # No follow-up from a supervisor yet: the officer sees the incident, not the contact, and
+    # is not offered to reveal it.
     officer = open_page("agente.silva", f"/?incident={incident['id']}")
     expect(officer.locator("#detail h2")).to_have_text(incident["title"])
-    expect(officer.locator("#detail .reporter")).to_have_count(0)
+    expect(officer.locator("#detail .reporter")).to_be_visible()
+    expect(officer.locator("#detail .reveal-button")).to_have_count(0)
+    expect(officer.locator("#detail .reporter")).not_to_contain_text("Ana Moradora")
     officer.goto(officer.url.split("?")[0] + "my-work/")
     officer.wait_for_selector("html[data-ready=true]")
     officer.evaluate("window.__sameDocument = true")
@@ -177,7 +180,9 @@ def test_followup_assigned_by_supervisor_lands_live_in_officer_work_and_shows_do
     supervisor = open_page("chefe.costa", f"/?incident={incident['id']}")
     panel = supervisor.locator("#detail")
     expect(panel.locator("h2")).to_have_text(incident["title"])
-    expect(panel.locator(".reporter")).to_contain_text("Ana Moradora")
+    # The contact is never in the detail: a supervisor is offered to reveal it.
+    expect(panel.locator(".reveal-button")).to_be_visible()
+    expect(panel.locator(".reporter")).not_to_contain_text("Ana Moradora")
 
     # Status buttons offer the allowed next states only, and a click moves the incident.
     statuses = panel.locator(".status-actions button")

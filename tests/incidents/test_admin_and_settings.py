@@ -114,3 +114,28 @@ def test_administrators_may_revoke_tokens_and_unlock_people_on_a_fresh_database(
     assert ("dashboard", "delete_apitoken") in codenames
     assert ("axes", "delete_accessattempt") in codenames
     assert ("otp_totp", "delete_totpdevice") in codenames
+
+
+@pytest.mark.django_db
+def test_reporters_contacts_are_not_in_the_admin_and_no_admin_page_shows_one(
+    client, administrator, make_incident
+):
+    from incidents.models import PersonalDataAccess, ReporterContact
+
+    incident = make_incident(reporter={"name": "Maria Almeida", "phone": "912345678"})
+    administrator.is_staff = administrator.is_superuser = True
+    administrator.save()
+    force_login_verified(client, administrator)
+
+    assert ReporterContact not in admin.site._registry
+    assert client.get("/admin/incidents/reportercontact/").status_code == 404
+    pages = [
+        reverse("admin:incidents_incident_change", args=[incident.pk]),
+        reverse("admin:incidents_incident_changelist"),
+        reverse("admin:incidents_personaldataaccess_changelist"),
+        reverse("admin:incidents_timelineentry_changelist"),
+    ]
+    for url in pages:
+        text = client.get(url).content.decode()
+        assert "Maria Almeida" not in text and "912345678" not in text, url
+    assert not PersonalDataAccess.objects.filter(action="view").exists()

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework_gis.fields import GeometryField
 from rest_framework_gis.serializers import GeoFeatureModelSerializer
 
 from incidents import selectors
-from incidents.models import Category, Incident, IncidentStatus, Priority
+from incidents.models import AccessPurpose, Category, Incident, IncidentStatus, Priority
 
 from .common import (
     PointField,
@@ -81,8 +80,8 @@ class ReporterSerializer(serializers.Serializer):
 
 
 class IncidentDetailSerializer(serializers.Serializer):
-    """Everything about one incident. `reporter` comes from the view (through the service
-    that logs the consultation) in the context; it is null for users who may not see it."""
+    """Everything about one incident except the reporter's contact, which only an explicit,
+    logged reveal with a purpose shows (`POST .../reveal-contact/`)."""
 
     id = serializers.IntegerField()
     reference = serializers.CharField()
@@ -114,8 +113,10 @@ class IncidentDetailSerializer(serializers.Serializer):
     external_id = serializers.CharField(allow_null=True)
     timeline = TimelineEntrySerializer(many=True)
     followups = FollowUpSerializer(many=True)
-    can_see_personal_data = serializers.SerializerMethodField()
-    reporter = serializers.SerializerMethodField()
+    has_reporter_contact = serializers.BooleanField(
+        help_text="A resident's contact is held for this incident (reveal it with a purpose)."
+    )
+    can_reveal_contact = serializers.SerializerMethodField()
 
     def get_concern_reference(self, obj: Incident) -> str | None:
         return obj.concern.reference if obj.concern_id else None
@@ -129,13 +130,8 @@ class IncidentDetailSerializer(serializers.Serializer):
     def get_assigned_patrol_call_sign(self, obj: Incident) -> str:
         return obj.assigned_patrol.call_sign if obj.assigned_patrol_id else ""
 
-    def get_can_see_personal_data(self, obj: Incident) -> bool:
-        return bool(self.context.get("can_see_personal_data"))
-
-    @extend_schema_field(ReporterSerializer(allow_null=True))
-    def get_reporter(self, obj: Incident) -> dict[str, Any] | None:
-        contact = self.context.get("reporter")
-        return ReporterSerializer(contact).data if contact is not None else None
+    def get_can_reveal_contact(self, obj: Incident) -> bool:
+        return bool(self.context.get("can_reveal_contact"))
 
 
 # --- Inputs --------------------------------------------------------------------------------------
@@ -209,3 +205,37 @@ class LinkConcernSerializer(StrictInputSerializer):
         allow_null=True,
         help_text="The concern this incident is part of, or null to unlink.",
     )
+
+
+class RevealContactSerializer(StrictInputSerializer):
+    purpose = serializers.SlugRelatedField(
+        slug_field="code",
+        queryset=AccessPurpose.objects.filter(active=True),
+        error_messages={"does_not_exist": "Unknown purpose '{value}'."},
+        help_text="Why you need the contact: a code from /api/v1/access-purposes/.",
+    )
+    purpose_text = serializers.CharField(
+        max_length=400,
+        allow_blank=True,
+        default="",
+        help_text="Your reason in words; required for purposes such as `other`.",
+    )
+
+
+class RevealedContactSerializer(serializers.Serializer):
+    """The contact, answered once per reveal; `preferred_contact` and consent help reach them."""
+
+    name = serializers.CharField()
+    phone = serializers.CharField()
+    email = serializers.CharField()
+    preferred_contact = serializers.CharField()
+    consent_to_contact = serializers.BooleanField()
+
+
+class AccessPurposeSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    name = serializers.SerializerMethodField()
+    needs_text = serializers.BooleanField()
+
+    def get_name(self, obj: AccessPurpose) -> str:
+        return obj.label(self.context.get("language"))

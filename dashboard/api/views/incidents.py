@@ -29,6 +29,8 @@ from ..serializers.incidents import (
     IncidentUpdateSerializer,
     LinkConcernSerializer,
     NoteSerializer,
+    RevealContactSerializer,
+    RevealedContactSerializer,
 )
 from .base import KobanAPIView, SnapshotListMixin, validated
 
@@ -36,9 +38,10 @@ TAG = ["incidents"]
 
 
 def incident_detail_response(
-    request: Request, pk: int, *, purpose: str, status_code: int = status.HTTP_200_OK
+    request: Request, pk: int, *, status_code: int = status.HTTP_200_OK
 ) -> Response:
-    """The detail of an incident, with the reporter's contact for those allowed (logged).
+    """The detail of an incident; never the reporter's contact (see IncidentRevealContactView),
+    so fetching it again after every live event or write logs nothing.
 
     After a write the incident may have left the user's view (moved to another area, or
     recorded outside their areas); they still get the answer to the change they made.
@@ -47,13 +50,10 @@ def incident_detail_response(
     incident = selectors.incident_for_detail(user).filter(pk=pk).first()
     if incident is None:
         incident = selectors.incident_for_detail(user, Incident.objects.filter(pk=pk)).get()
-    contact = services.reporter_contact_for(
-        user=user, incident=incident, channel="api", purpose=purpose
-    )
     context = {
         "request": request,
-        "reporter": contact,
-        "can_see_personal_data": selectors.can_see_personal_data(user, incident),
+        "can_reveal_contact": incident.has_reporter_contact
+        and selectors.can_reveal_contact(user, incident),
     }
     return Response(IncidentDetailSerializer(incident, context=context).data, status=status_code)
 
@@ -92,9 +92,7 @@ class IncidentListCreateView(_IncidentListBase):
     def post(self, request: Request) -> Response:
         data = validated(IncidentCreateSerializer, request)
         incident = services.incident_create(actor=request.user, **data)
-        return incident_detail_response(
-            request, incident.pk, purpose="incident created", status_code=status.HTTP_201_CREATED
-        )
+        return incident_detail_response(request, incident.pk, status_code=status.HTTP_201_CREATED)
 
 
 class IncidentGeoJSONView(_IncidentListBase):
@@ -124,13 +122,13 @@ class IncidentDetailView(_OneIncidentView):
     @extend_schema(
         tags=TAG,
         summary="One incident with its timeline and follow-ups",
-        description="`reporter` is filled only for supervisors, administrators and the officer "
-        "the incident is assigned to; each such consultation is logged.",
+        description="Never carries the reporter's contact: `has_reporter_contact` says whether "
+        "one is held, `can_reveal_contact` whether you may reveal it (POST .../reveal-contact/).",
         responses={200: IncidentDetailSerializer, **errors(*AUTH_ERRORS, 404)},
     )
     def get(self, request: Request, pk: int) -> Response:
         incident = self.get_object()
-        return incident_detail_response(request, incident.pk, purpose="incident detail")
+        return incident_detail_response(request, incident.pk)
 
     @extend_schema(
         tags=TAG,
@@ -142,7 +140,7 @@ class IncidentDetailView(_OneIncidentView):
         incident = self.get_object()
         changes = validated(IncidentUpdateSerializer, request)
         services.incident_update(incident=incident, actor=request.user, **changes)
-        return incident_detail_response(request, incident.pk, purpose="incident changed")
+        return incident_detail_response(request, incident.pk)
 
 
 class IncidentTransitionView(_OneIncidentView):
@@ -164,7 +162,7 @@ class IncidentTransitionView(_OneIncidentView):
             duplicate_of=data.get("duplicate_of"),
             actor=request.user,
         )
-        return incident_detail_response(request, incident.pk, purpose="incident status change")
+        return incident_detail_response(request, incident.pk)
 
 
 class IncidentNoteView(_OneIncidentView):
@@ -178,9 +176,7 @@ class IncidentNoteView(_OneIncidentView):
         incident = self.get_object()
         data = validated(NoteSerializer, request)
         services.incident_add_note(incident=incident, text=data["text"], actor=request.user)
-        return incident_detail_response(
-            request, incident.pk, purpose="incident note", status_code=status.HTTP_201_CREATED
-        )
+        return incident_detail_response(request, incident.pk, status_code=status.HTTP_201_CREATED)
 
 
 class IncidentLinkConcernView(_OneIncidentView):
@@ -196,4 +192,27 @@ class IncidentLinkConcernView(_OneIncidentView):
         services.incident_link_concern(
             incident=incident, concern=data["concern"], actor=request.user
         )
-        return incident_detail_response(request, incident.pk, purpose="incident linked")
+        return incident_detail_response(request, incident.pk)
+
+
+class IncidentRevealContactView(_OneIncidentView):
+    @extend_schema(
+        tags=TAG,
+        summary="Reveal the reporter's contact, giving a purpose (logged)",
+        description="Supervisors and administrators; an officer only while a follow-up on this "
+        "incident, assigned to them by a supervisor, is open (403 otherwise). Each call writes "
+        "one access row with the purpose. 404 when no contact is held.",
+        request=RevealContactSerializer,
+        responses={200: RevealedContactSerializer, **errors(400, *AUTH_ERRORS, 404)},
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        incident = self.get_object()
+        data = validated(RevealContactSerializer, request)
+        contact = services.reporter_contact_reveal(
+            user=request.user,
+            incident=incident,
+            purpose=data["purpose"],
+            purpose_text=data["purpose_text"],
+            channel="api",
+        )
+        return Response(RevealedContactSerializer(contact).data)

@@ -9,6 +9,7 @@ from django.contrib.auth import authenticate
 from django.contrib.auth.signals import user_logged_in
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
@@ -23,10 +24,11 @@ from dashboard.security import tokens, two_factor
 from dashboard.security.throttles import TokenEndpointThrottle
 from dashboard.security.tokens import APITokenAuthentication
 from incidents import roles, selectors
-from incidents.models import Area, Category, PoliceStation
+from incidents.models import AccessPurpose, Area, Category, PoliceStation
 
 from ..docs import AUTH_ERRORS, SEQUENCE_PARAMETER, errors
 from ..permissions import SeesEverything
+from ..serializers.incidents import AccessPurposeSerializer
 from ..serializers.reference import (
     AreaFeatureSerializer,
     AreaSerializer,
@@ -176,6 +178,23 @@ class CategoryListView(SnapshotListMixin, KobanAPIView):
     )
     def get(self, request: Request) -> Response:
         return self.list(request)
+
+
+class AccessPurposeListView(KobanAPIView):
+    """Why a reporter's contact may be revealed: the codes `reveal-contact` accepts."""
+
+    def get_queryset(self) -> QuerySet[AccessPurpose]:
+        return AccessPurpose.objects.filter(active=True)
+
+    @extend_schema(
+        tags=TAG,
+        summary="Purposes for revealing a reporter's contact",
+        responses={200: AccessPurposeSerializer(many=True), **errors(*AUTH_ERRORS)},
+    )
+    def get(self, request: Request) -> Response:
+        purposes = self.get_queryset()
+        context = {"language": get_language()}
+        return Response(AccessPurposeSerializer(purposes, many=True, context=context).data)
 
 
 class AreaListView(SnapshotListMixin, KobanAPIView):

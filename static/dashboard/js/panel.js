@@ -68,6 +68,7 @@ export class DetailPanel {
   }
 
   async open(kind, id, { focus = true } = {}) {
+    if (!this.isShowing(kind, id)) this.revealed = null;
     this.current = { kind, id };
     this.root.hidden = false;
     document.body.classList.add("has-detail");
@@ -103,6 +104,7 @@ export class DetailPanel {
     this.current = null;
     this.data = null;
     this.rendered = null;
+    this.revealed = null;
     this.root.hidden = true;
     this.root.replaceChildren();
     document.body.classList.remove("has-detail");
@@ -126,7 +128,7 @@ export class DetailPanel {
     const body = h("div", { class: "panel-body" },
       this.facts(kind, d),
       this.statusActions(kind, d),
-      d.reporter && (d.reporter.name || d.reporter.phone || d.reporter.email) ? this.reporter(d.reporter) : null,
+      kind === "incident" && d.has_reporter_contact ? this.reporter(d) : null,
       this.links(kind, d),
       this.followups(kind, d),
       this.notes(kind, d),
@@ -185,14 +187,67 @@ export class DetailPanel {
     return section;
   }
 
-  reporter(r) {
-    return h("section", { class: "panel-section reporter", "aria-labelledby": "reporter-title" },
-      h("h3", { id: "reporter-title" }, t("reporter")),
-      h("dl", { class: "facts" },
-        r.name ? [h("dt", {}, t("reporter_name")), h("dd", {}, r.name)] : null,
-        r.phone ? [h("dt", {}, t("reporter_phone")), h("dd", {}, h("a", { href: `tel:${r.phone}` }, r.phone))] : null,
-        r.email ? [h("dt", {}, t("reporter_email")), h("dd", {}, h("a", { href: `mailto:${r.email}` }, r.email))] : null),
-      h("p", { class: "muted small" }, t("reporter_logged")));
+  /** The reporter's contact is never in the detail: revealing it is an explicit request with a
+   * purpose, logged once by the server. What was revealed stays on screen (kept here, not
+   * fetched again) while the panel shows this incident, whatever live events re-render it. */
+  reporter(d) {
+    const section = h("section", { class: "panel-section reporter", "aria-labelledby": "reporter-title" },
+      h("h3", { id: "reporter-title" }, t("reporter")));
+    const shown = this.revealed && String(this.revealed.id) === String(d.id) ? this.revealed.contact : null;
+    if (shown) {
+      section.append(
+        h("dl", { class: "facts reporter-contact" },
+          shown.name ? [h("dt", {}, t("reporter_name")), h("dd", {}, shown.name)] : null,
+          shown.phone ? [h("dt", {}, t("reporter_phone")), h("dd", {}, h("a", { href: `tel:${shown.phone}` }, shown.phone))] : null,
+          shown.email ? [h("dt", {}, t("reporter_email")), h("dd", {}, h("a", { href: `mailto:${shown.email}` }, shown.email))] : null),
+        h("p", { class: "muted small" }, t("reporter_logged")));
+      return section;
+    }
+    if (!d.can_reveal_contact) {
+      section.append(h("p", { class: "muted" }, t("reveal_not_allowed")));
+      return section;
+    }
+    const purposes = config.purposes ?? [];
+    const reason = h("div", { class: "field reveal-reason", hidden: true },
+      h("label", { for: "reveal-text" }, t("reveal_reason")),
+      h("input", { id: "reveal-text", name: "purpose_text", type: "text", maxlength: 400 }));
+    const select = h("select", { id: "reveal-purpose", name: "purpose", required: true },
+      h("option", { value: "" }, t("reveal_choose")),
+      purposes.map((p) => h("option", { value: p.code }, p.name)));
+    const syncReason = () => {
+      const needs = purposes.find((p) => p.code === select.value)?.needs_text ?? false;
+      reason.hidden = !needs;
+      reason.querySelector("input").required = needs;
+    };
+    select.addEventListener("change", syncReason);
+    const form = h("form", { class: "reveal-form stack", hidden: true },
+      h("div", { class: "field" }, h("label", { for: "reveal-purpose" }, t("reveal_purpose")), select),
+      reason,
+      h("div", { class: "form-actions" },
+        h("button", { type: "submit", class: "btn btn-primary" }, t("reveal_submit"))));
+    const open = h("button", { type: "button", class: "btn reveal-button", onclick: () => {
+      form.hidden = false;
+      open.hidden = true;
+      select.focus();
+    } }, t("reveal_contact"));
+    form.addEventListener("submit", async (e) => {
+      e.preventDefault();
+      clearFormErrors(form);
+      try {
+        const { data } = await api(`incidents/${d.id}/reveal-contact/`, {
+          method: "POST", body: { purpose: select.value, purpose_text: form.elements.purpose_text.value },
+        });
+        this.revealed = { id: d.id, contact: data };
+        if (this.data && String(this.data.id) === String(d.id)) this.render("incident", this.data);
+      } catch (err) {
+        delete form.dataset.sent;
+        showFormErrors(form, err);
+      }
+    });
+    // A re-render while the form is open keeps it open (drafts restore the values).
+    queueMicrotask(() => { syncReason(); open.hidden = !form.hidden; });
+    section.append(h("p", { class: "muted small" }, t("reveal_explain")), open, form);
+    return section;
   }
 
   links(kind, d) {
