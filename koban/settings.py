@@ -402,10 +402,6 @@ WHITENOISE_AUTOREFRESH = env_bool("WHITENOISE_AUTOREFRESH", not KOBAN_STATIC_MAN
 
 # --- REST framework ------------------------------------------------------------------------------
 REST_FRAMEWORK = {
-    "DEFAULT_RENDERER_CLASSES": [
-        "rest_framework.renderers.JSONRenderer",
-        "dashboard.api.renderers.ReadOnlyBrowsableAPIRenderer",
-    ],
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "dashboard.security.tokens.APITokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
