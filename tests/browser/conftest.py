@@ -108,7 +108,10 @@ def _flush() -> None:
 
     # pytest-django makes the test database only when a collected test is marked django_db: a
     # browser module run on its own would flush the real one (add tests/browser/test_pages.py).
-    if connection.settings_dict["NAME"] != connection.creation._get_test_db_name():
+    name = connection.settings_dict["NAME"]
+    if name != (connection.settings_dict.get("TEST") or {}).get("NAME") and not name.startswith(
+        "test_"
+    ):
         pytest.fail("no test database: run with a django_db test, e.g. tests/browser/test_pages.py")
     call_command("flush", interactive=False, verbosity=0, inhibit_post_migrate=False)
 
