@@ -8,12 +8,8 @@ server sees it; the module flushes the database when it is done, as transactiona
 
 from __future__ import annotations
 
-import contextlib
-import os
 import socket
 import subprocess
-import sys
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -21,6 +17,8 @@ from urllib.parse import quote
 
 import httpx
 import pytest
+
+from tests.live.helpers import start_daphne, wait_until_serving
 
 from . import csp
 
@@ -47,53 +45,21 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _database_url(settings_dict: dict[str, Any]) -> str:
-    user = quote(settings_dict.get("USER") or "", safe="")
-    password = quote(settings_dict.get("PASSWORD") or "", safe="")
-    auth = f"{user}:{password}@" if password else (f"{user}@" if user else "")
-    host = settings_dict.get("HOST") or ""
-    port = f":{settings_dict['PORT']}" if settings_dict.get("PORT") else ""
-    return f"postgis://{auth}{quote(host, safe='')}{port}/{settings_dict['NAME']}"
-
-
 @pytest.fixture(scope="module")
 def asgi_server(django_db_setup, tmp_path_factory) -> Iterator[str]:
     """Daphne serving koban.asgi (HTTP + websockets) on the test database; yields its URL."""
-    from django.db import connection
-
     port = _free_port()
     log = tmp_path_factory.mktemp("daphne") / "daphne.log"
-    env = {
-        **os.environ,
-        "DATABASE_URL": _database_url(connection.settings_dict),
-        "DJANGO_SETTINGS_MODULE": "koban.settings",
-        "SERVE_STATIC": "true",
-        "DEBUG": "false",
-        "KOBAN_TEST_DB": "",
+    proc = start_daphne(
+        port,
+        log,
         # Short heartbeats: a cut connection is noticed and repaired quickly.
-        "KOBAN_LIVE_HEARTBEAT_SECONDS": "5",
+        KOBAN_LIVE_HEARTBEAT_SECONDS="5",
         # Throttle counts outlive a run in Redis: runs in quick succession must not meet a 429.
-        "KOBAN_API_RATE_TOKEN": "1000/minute",
-    }
-    daphne = Path(sys.executable).with_name("daphne")
-    with log.open("wb") as out:
-        proc = subprocess.Popen(
-            [str(daphne), "-b", "127.0.0.1", "-p", str(port), "koban.asgi:application"],
-            cwd=ROOT,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
+        KOBAN_API_RATE_TOKEN="1000/minute",
+    )
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        with contextlib.suppress(httpx.HTTPError):
-            if httpx.get(f"{url}/login/", timeout=2).status_code == 200:
-                break
-        if proc.poll() is not None or time.monotonic() > deadline:
-            proc.kill()
-            pytest.fail(f"Daphne did not start:\n{log.read_text()[-3000:]}")
-        time.sleep(0.3)
+    wait_until_serving(proc, url, log)
     yield url
     proc.terminate()
     try:

@@ -23,6 +23,7 @@ from django_celery_beat.models import PeriodicTask
 from incidents.models import Incident
 from integrations import services
 from integrations.models import SyncRun
+from tests.live.helpers import subprocess_database_url
 
 from .conftest import LOOPBACK_NETWORKS, SF_REQUESTS, open311_config
 from .test_adapters import POIS, geojson_config
@@ -32,23 +33,11 @@ REQUESTS = "/open311/v2/requests.json"
 WORKER_RETRIES = 2
 
 
-def _database_url(db: dict[str, Any]) -> str:
-    auth = db.get("USER") or ""
-    if db.get("PASSWORD"):
-        auth += f":{db['PASSWORD']}"
-    host = db.get("HOST") or ""
-    if db.get("PORT"):
-        host += f":{db['PORT']}"
-    return f"postgis://{auth + '@' if auth else ''}{host}/{db['NAME']}"
-
-
 def worker_env(**extra: str) -> dict[str, str]:
     """The environment of a worker on the test database and this suite's broker."""
-    from django.db import connection
-
     env = {
         **os.environ,
-        "DATABASE_URL": _database_url(connection.settings_dict),
+        "DATABASE_URL": subprocess_database_url(),
         "REDIS_URL": settings.REDIS_URL,
         "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
         "KOBAN_SYNC_MAX_RETRIES": str(WORKER_RETRIES),

@@ -247,3 +247,58 @@ def stop(proc: subprocess.Popen[bytes]) -> None:
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait(10)
+
+
+def subprocess_database_url() -> str:
+    """DATABASE_URL of the test database, for a server or worker the test starts itself."""
+    from urllib.parse import quote
+
+    from django.db import connection
+
+    params = connection.settings_dict
+    user = quote(params.get("USER") or "", safe="")
+    password = quote(params.get("PASSWORD") or "", safe="")
+    auth = f"{user}:{password}@" if password else (f"{user}@" if user else "")
+    host = quote(params.get("HOST") or "", safe="")
+    port = f":{params['PORT']}" if params.get("PORT") else ""
+    return f"postgis://{auth}{host}{port}/{params['NAME']}"
+
+
+def start_daphne(port: int, log: Path, **env: str) -> subprocess.Popen[bytes]:
+    """Daphne serving koban.asgi on loopback against the test database, with `env` added to
+    the inherited environment."""
+    full = {
+        **os.environ,
+        "DATABASE_URL": subprocess_database_url(),
+        "DJANGO_SETTINGS_MODULE": "koban.settings",
+        "KOBAN_TEST_DB": "",
+        **env,
+    }
+    full.pop("KOBAN_PROCESS", None)  # asgi.py marks itself as a web process
+    daphne = ROOT / ".venv" / "bin" / "daphne"
+    with log.open("wb") as out:
+        return subprocess.Popen(
+            [str(daphne), "-b", "127.0.0.1", "-p", str(port), "koban.asgi:application"],
+            cwd=ROOT,
+            env=full,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+
+
+def wait_until_serving(proc: subprocess.Popen[bytes], url: str, log: Path) -> None:
+    """Until `url`/login/ answers 200; fails the test with Daphne's log if it never does."""
+    import contextlib
+
+    import httpx
+    import pytest
+
+    deadline = time.monotonic() + 60
+    while True:
+        with contextlib.suppress(httpx.HTTPError):
+            if httpx.get(f"{url}/login/", timeout=2).status_code == 200:
+                return
+        if proc.poll() is not None or time.monotonic() > deadline:
+            proc.kill()
+            pytest.fail(f"Daphne did not start:\n{log.read_text()[-3000:]}")
+        time.sleep(0.3)

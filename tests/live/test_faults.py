@@ -20,7 +20,6 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from typing import Any
-from urllib.parse import quote
 
 import psycopg
 import pytest
@@ -43,6 +42,7 @@ from tests.live.helpers import (
     free_port,
     run_async,
     session_cookie,
+    start_daphne,
     stop,
 )
 
@@ -492,39 +492,18 @@ def _websocket_close(port: int, cookie: str) -> tuple[int, str]:
                 return code, payload[2:].decode()
 
 
-def _database_url() -> str:
-    params = connection.settings_dict
-    user = quote(params.get("USER") or "", safe="")
-    password = quote(params.get("PASSWORD") or "", safe="")
-    auth = f"{user}:{password}@" if password else (f"{user}@" if user else "")
-    host = quote(params.get("HOST") or "", safe="")
-    port = f":{params['PORT']}" if params.get("PORT") else ""
-    return f"postgis://{auth}{host}{port}/{params['NAME']}"
-
-
 def test_daphne_tells_the_browser_how_long_to_wait_while_redis_is_down(tmp_path, supervisor):
     redis_server = FaultyRedis(free_port())
     redis_server.start()
     port = free_port()
-    env = {
-        **os.environ,
-        "DATABASE_URL": _database_url(),
-        "REDIS_URL": redis_server.url,
-        "CELERY_BROKER_URL": redis_server.url,
-        "KOBAN_TEST_DB": "",
-        "DJANGO_SETTINGS_MODULE": "koban.settings",
-        "LOG_LEVEL": "WARNING",
-    }
     log = tmp_path / "daphne.log"
-    daphne = ROOT / ".venv" / "bin" / "daphne"
-    with log.open("wb") as out:
-        server = subprocess.Popen(
-            [str(daphne), "-b", "127.0.0.1", "-p", str(port), "koban.asgi:application"],
-            cwd=ROOT,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
+    server = start_daphne(
+        port,
+        log,
+        REDIS_URL=redis_server.url,
+        CELERY_BROKER_URL=redis_server.url,
+        LOG_LEVEL="WARNING",
+    )
     try:
         deadline = time.monotonic() + 60
         while socket.socket().connect_ex(("127.0.0.1", port)) != 0:

@@ -5,16 +5,13 @@ for ever."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import os
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
 
 import httpx
 import pytest
@@ -28,7 +25,7 @@ from rest_framework.views import APIView
 from koban.limits import MAX_JSON_DEPTH, LimitedJSONParser
 from koban.middleware import BodySizeLimit, QueryTimeoutMiddleware
 from tests.conftest import api_operations, fill_path
-from tests.live.helpers import free_port, session_cookie
+from tests.live.helpers import free_port, session_cookie, start_daphne, wait_until_serving
 
 ROOT = Path(__file__).resolve().parents[2]
 MB = 1024 * 1024
@@ -197,50 +194,14 @@ def test_djangos_own_limits_are_set_to_match(settings):
 # --- Request body size, in a real Daphne process --------------------------------------------------
 
 
-def _database_url(settings_dict: dict[str, Any]) -> str:
-    user = quote(settings_dict.get("USER") or "", safe="")
-    password = quote(settings_dict.get("PASSWORD") or "", safe="")
-    auth = f"{user}:{password}@" if password else (f"{user}@" if user else "")
-    host = settings_dict.get("HOST") or ""
-    port = f":{settings_dict['PORT']}" if settings_dict.get("PORT") else ""
-    return f"postgis://{auth}{quote(host, safe='')}{port}/{settings_dict['NAME']}"
-
-
 @pytest.fixture
 def daphne(transactional_db, tmp_path) -> Iterator[tuple[str, int]]:
     """Daphne serving koban.asgi on the test database; yields its URL and process id."""
     port = free_port()
     log = tmp_path / "daphne.log"
-    env = {
-        **os.environ,
-        "DATABASE_URL": _database_url(connection.settings_dict),
-        "DJANGO_SETTINGS_MODULE": "koban.settings",
-        "KOBAN_TEST_DB": "",
-    }
-    env.pop("KOBAN_PROCESS", None)
-    with log.open("wb") as out:
-        proc = subprocess.Popen(
-            [
-                str(Path(sys.executable).with_name("daphne")),
-                "-p",
-                str(port),
-                "koban.asgi:application",
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
+    proc = start_daphne(port, log)
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        with contextlib.suppress(httpx.HTTPError):
-            if httpx.get(f"{url}/login/", timeout=2).status_code == 200:
-                break
-        if proc.poll() is not None or time.monotonic() > deadline:
-            proc.kill()
-            pytest.fail(f"Daphne did not start:\n{log.read_text()[-3000:]}")
-        time.sleep(0.3)
+    wait_until_serving(proc, url, log)
     yield url, proc.pid
     proc.terminate()
     try:
