@@ -3,21 +3,20 @@ supervisors, administrators and auditors; every search and export is itself logg
 
 from __future__ import annotations
 
-import csv
 import json
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
 from django import forms
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from dashboard.csvexport import csv_response
 from incidents import audit, roles, services
 from incidents.models import AccessPurpose, PersonalDataAccess
 
@@ -78,24 +77,6 @@ class AuditForm(forms.Form):
         return audit.AuditFilters(**self.cleaned_data)
 
 
-def _csv_response(name: str, header: list[str], rows: Iterable[list[Any]]) -> HttpResponse:
-    class Echo:
-        def write(self, value: str) -> str:
-            return value
-
-    writer = csv.writer(Echo())
-
-    def lines() -> Iterator[str]:
-        yield writer.writerow(header)
-        for row in rows:
-            yield writer.writerow(row)
-
-    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
-    stamp = timezone.now().strftime("%Y%m%dT%H%M%S")
-    response["Content-Disposition"] = f'attachment; filename="koban-{name}-{stamp}.csv"'
-    return response
-
-
 def _search(request: HttpRequest, log: str, search: Callable[[audit.AuditFilters], Any]):
     form = AuditForm(request.GET or None)
     if request.GET and not form.is_valid():
@@ -120,7 +101,7 @@ def access_log(request: HttpRequest) -> HttpResponse:
         exported=exported,
     )
     if exported:
-        return _csv_response(
+        return csv_response(
             "access-log",
             ["at", "user", "action", "incident", "channel", "purpose_code", "purpose", "detail"],
             (
@@ -168,7 +149,7 @@ def change_history(request: HttpRequest) -> HttpResponse:
         exported=exported,
     )
     if exported:
-        return _csv_response(
+        return csv_response(
             "change-history",
             ["at", "table", "object", "event", "user", "origin", "data"],
             (

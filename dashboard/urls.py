@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import audit, views
+from . import audit, public, views
 
 app_name = "dashboard"
 urlpatterns = [
@@ -11,4 +11,8 @@ urlpatterns = [
     path("my-work/", views.my_work, name="my_work"),
     path("audit/", audit.access_log, name="audit_access"),
     path("audit/history/", audit.change_history, name="audit_history"),
+    # "You said, we did": public only where an administrator opened the parish's page.
+    path("parishes/", public.parish_index, name="public_parishes"),
+    path("parishes/<slug:code>/", public.parish_page, name="public_parish"),
+    path("parishes/<slug:code>/csv/", public.parish_csv, name="public_parish_csv"),
 ]

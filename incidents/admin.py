@@ -5,12 +5,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.gis import admin as gis_admin
 from django.contrib.gis.forms.widgets import OSMWidget
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 
 from . import services
+from .errors import NotAllowed
 from .models import (
     AccessPurpose,
     Area,
@@ -58,9 +60,27 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 @admin.register(Area)
 class AreaAdmin(MapAdmin):
-    list_display = ("name", "code", "kind", "parent")
-    list_filter = ("kind",)
+    list_display = ("name", "code", "kind", "parent", "public_page")
+    list_filter = ("kind", "public_page")
     search_fields = ("name", "code")
+    # Opened and closed by the actions, through the service (administrators only).
+    readonly_fields = ("public_page",)
+    actions = ("open_public_page", "close_public_page")
+
+    @admin.action(description=_('Open the "you said, we did" page to everyone'))
+    def open_public_page(self, request: HttpRequest, queryset: Any) -> None:
+        self._set_public_page(request, queryset, enabled=True)
+
+    @admin.action(description=_('Close the "you said, we did" page to the public'))
+    def close_public_page(self, request: HttpRequest, queryset: Any) -> None:
+        self._set_public_page(request, queryset, enabled=False)
+
+    def _set_public_page(self, request: HttpRequest, queryset: Any, *, enabled: bool) -> None:
+        try:
+            for area in queryset:
+                services.area_set_public_page(area=area, enabled=enabled, actor=request.user)
+        except NotAllowed as exc:
+            self.message_user(request, str(exc), level=messages.ERROR)
 
 
 @admin.register(PoliceStation)

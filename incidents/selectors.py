@@ -326,6 +326,7 @@ def concern_for_detail(
         .prefetch_related(
             Prefetch("timeline", queryset=TimelineEntry.objects.select_related("actor")),
             Prefetch("followups", queryset=followups_for_list(user)),
+            "plan_entries",
             Prefetch(
                 "incidents",
                 queryset=incidents_visible_to(user)

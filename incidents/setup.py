@@ -62,6 +62,8 @@ def ensure_groups(**_: Any) -> None:
                 content_type__app_label__in=[
                     "incidents",
                     "integrations",
+                    # Open311 client keys and how categories are offered (issue 15).
+                    "open311",
                     "auth",
                     "django_celery_beat",
                     # API tokens, authenticator devices, log-in lockouts (to unlock someone).

@@ -143,6 +143,10 @@ INSTALLED_APPS = [
     "incidents",
     "dashboard",
     "integrations",
+    # Messages to residents and their feedback (issue 15).
+    "residents",
+    # Koban as an Open311 GeoReport v2 server (issue 15).
+    "open311",
 ]
 
 MIDDLEWARE = [
@@ -364,6 +368,12 @@ for _name, _rate in (
         re.fullmatch(r"[1-9][0-9]*/(second|minute|hour|day)", _rate) is not None,
         f"{_name}={_rate!r} must look like 60/minute (per second, minute, hour or day)",
     )
+# Posts to the Open311 server, per client application's key (open311/auth.py).
+KOBAN_OPEN311_RATE_KEY = env.str("KOBAN_OPEN311_RATE_KEY", default="120/hour")
+_require(
+    re.fullmatch(r"[1-9][0-9]*/(second|minute|hour|day)", KOBAN_OPEN311_RATE_KEY) is not None,
+    f"KOBAN_OPEN311_RATE_KEY={KOBAN_OPEN311_RATE_KEY!r} must look like 120/hour",
+)
 # Throttle counts under their own prefix (the test suite gives each test its own).
 CACHES["throttle"] = {**CACHES["default"], "KEY_PREFIX": "koban-throttle"}
 
@@ -372,6 +382,21 @@ LANGUAGE_CODE = env.str("LANGUAGE_CODE", default="pt-pt")
 LANGUAGES = [("pt-pt", _("Português")), ("en", _("English"))]
 _require(LANGUAGE_CODE in ("pt-pt", "en"), "LANGUAGE_CODE must be pt-pt or en")
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# Languages a resident can be written to in (messages, feedback page: residents/): the staff
+# interface's two plus es and fr, whose catalogues cover only what a resident sees. Names in
+# their own language, so a resident recognises theirs whatever the officer's interface language.
+KOBAN_RESIDENT_LANGUAGES = [
+    ("pt-pt", "Português"),
+    ("en", "English"),
+    ("es", "Español"),
+    ("fr", "Français"),
+]
+# A resident's language when nobody recorded one: the interface's by default.
+KOBAN_RESIDENT_LANGUAGE_DEFAULT = env.str("KOBAN_RESIDENT_LANGUAGE_DEFAULT", default=LANGUAGE_CODE)
+_require(
+    KOBAN_RESIDENT_LANGUAGE_DEFAULT in dict(KOBAN_RESIDENT_LANGUAGES),
+    "KOBAN_RESIDENT_LANGUAGE_DEFAULT must be one of pt-pt, en, es, fr",
+)
 TIME_ZONE = env.str("TIME_ZONE", default="Europe/Lisbon")
 try:
     zoneinfo.ZoneInfo(TIME_ZONE)
@@ -379,6 +404,38 @@ except (zoneinfo.ZoneInfoNotFoundError, ValueError) as exc:
     raise ImproperlyConfigured(f"TIME_ZONE {TIME_ZONE!r} is not a known time zone") from exc
 USE_I18N = True
 USE_TZ = True
+
+# --- Mail: messages to residents (residents/channels) -------------------------------------------
+# Django's mail backend carries the e-mail channel. A development machine prints mail to the
+# console; elsewhere SMTP (EMAIL_HOST...). The test suite gets Django's in-memory (locmem) backend
+# from the test runner; a browser test's server process may use the file backend (EMAIL_FILE_PATH).
+EMAIL_BACKEND = env.str(
+    "EMAIL_BACKEND",
+    default="django.core.mail.backends.console.EmailBackend"
+    if KOBAN_DEV
+    else "django.core.mail.backends.smtp.EmailBackend",
+)
+EMAIL_HOST = env.str("EMAIL_HOST", default="localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", 25, minimum=1)
+EMAIL_HOST_USER = env.str("EMAIL_HOST_USER", default="")
+EMAIL_HOST_PASSWORD = env.str("EMAIL_HOST_PASSWORD", default="")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
+_require(
+    not (EMAIL_USE_TLS and EMAIL_USE_SSL), "EMAIL_USE_TLS and EMAIL_USE_SSL exclude each other"
+)
+# A mail server that does not answer must not hold an officer's request for long.
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 15, minimum=1)
+EMAIL_FILE_PATH = env.str("EMAIL_FILE_PATH", default=str(BASE_DIR / "var" / "mail"))
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="koban@localhost")
+# The address residents reach Koban at (feedback links in messages), e.g. https://koban.example.org;
+# empty: the address the officer's browser used, fine on one network, wrong behind an intranet name.
+KOBAN_PUBLIC_URL = env.str("KOBAN_PUBLIC_URL", default="").rstrip("/")
+_require(
+    KOBAN_PUBLIC_URL == ""
+    or re.fullmatch(r"https?://[^/\s]+(/[^\s]*)?", KOBAN_PUBLIC_URL) is not None,
+    "KOBAN_PUBLIC_URL must be an absolute http(s) URL such as https://koban.example.org",
+)
 
 # --- Static files --------------------------------------------------------------------------------
 STATIC_URL = "static/"
@@ -451,6 +508,8 @@ SPECTACULAR_SETTINGS = {
 # --- Koban ---------------------------------------------------------------------------------------
 # Where the domain hands committed outbox events for delivery (the live feed plugs in here).
 KOBAN_EVENT_PUBLISHER = env.str("KOBAN_EVENT_PUBLISHER", default="dashboard.live.publish_events")
+# Called with (followup=, actor=) inside followup_complete's transaction, in this order.
+KOBAN_FOLLOWUP_COMPLETED_HOOKS = ["residents.services.message_draft_on_completion"]
 # Reject incidents located outside every area (True) or keep them unassigned (False).
 KOBAN_REJECT_OUTSIDE_AREA = env_bool("KOBAN_REJECT_OUTSIDE_AREA", False)
 # Outbox rows older than this are pruned; a client further behind reloads its snapshot.

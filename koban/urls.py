@@ -17,6 +17,11 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     # REST API v1 and its OpenAPI schema/docs (dashboard/api/urls.py).
     path("api/", include("dashboard.api.urls")),
+    # The resident loop: messages to residents and their feedback (residents/), issue 15.
+    path("api/v1/", include("residents.api_urls")),
+    path("r/", include("residents.urls")),
+    # Koban as an Open311 GeoReport v2 server: public reads, posts with a client key (open311/).
+    path("open311/v2/", include("open311.urls")),
     # Integrations' API endpoints live with the integrations app.
     path("api/v1/integrations/", include("integrations.api_urls")),
     # Integrations' pages for IT staff.

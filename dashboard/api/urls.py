@@ -51,6 +51,10 @@ v1 = [
         name="concern-transition",
     ),
     path("concerns/<int:pk>/notes/", concerns.ConcernNoteView.as_view(), name="concern-notes"),
+    path("concerns/<int:pk>/plan/", concerns.ConcernPlanView.as_view(), name="concern-plan"),
+    path(
+        "concerns/<int:pk>/publish/", concerns.ConcernPublishView.as_view(), name="concern-publish"
+    ),
     # Follow-ups
     path("followups/", followups.FollowUpListCreateView.as_view(), name="followups"),
     path("followups/<int:pk>/", followups.FollowUpDetailView.as_view(), name="followup"),

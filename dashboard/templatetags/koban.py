@@ -23,6 +23,7 @@ from incidents.models.choices import (
     PatrolStatus,
     Priority,
 )
+from residents.ui import resident_languages, resident_ui_strings
 
 register = template.Library()
 
@@ -80,6 +81,7 @@ def koban_config(context: template.Context) -> dict[str, Any]:
             "operations": reverse("dashboard:operations"),
             "followups": reverse("dashboard:followups"),
             "my_work": reverse("dashboard:my_work"),
+            "public_parishes": reverse("dashboard:public_parishes"),
         },
         "labels": {
             "incident_status": _labels(IncidentStatus),
@@ -91,7 +93,9 @@ def koban_config(context: template.Context) -> dict[str, Any]:
             "area_kind": _labels(Area.Kind),
             "category": {c.code: c.label(language) for c in Category.objects.all()},
         },
-        "strings": ui_strings(),
+        # Issue 15: the resident loop's words and languages (residents/ui.py).
+        "strings": {**ui_strings(), **resident_ui_strings()},
+        "residentLanguages": resident_languages(),
         # Why a reporter's contact may be revealed (data: AccessPurpose).
         "purposes": [
             {"code": p.code, "name": p.label(language), "needs_text": p.needs_text}
@@ -196,4 +200,30 @@ def ui_strings() -> dict[str, str]:
         "partners": gettext("Partners"),
         "zoom_in": gettext("Zoom in"),
         "zoom_out": gettext("Zoom out"),
+        # "You said, we did" on a concern (static/dashboard/js/concern-plan.js).
+        "plan_title": gettext("You said, we did"),
+        "plan_promised": gettext("What was promised"),
+        "plan_done": gettext("What was done"),
+        "plan_add": gettext("Add a promise or an action"),
+        "plan_kind": gettext("Entry"),
+        "plan_commitment": gettext("Promise agreed with residents"),
+        "plan_action": gettext("Action taken"),
+        "plan_text": gettext("What"),
+        "plan_who": gettext("Who"),
+        "plan_who_hint": gettext("A team or an organisation, e.g. the parish council"),
+        "plan_due_on": gettext("By when"),
+        "plan_done_date": gettext("Done on"),
+        "plan_fulfils": gettext("Keeps the promise"),
+        "plan_fulfils_none": gettext("None"),
+        "plan_by": gettext("by {date}"),
+        "plan_late_by": gettext("late: due by {date}"),
+        "plan_done_on": gettext("done on {date}"),
+        "plan_public_page": gettext("Parish public page"),
+        "plan_public_summary": gettext("Summary for residents (no names, no addresses)"),
+        "plan_published": gettext("Shown on the parish's public page."),
+        "plan_not_published": gettext("Not shown on the parish's public page."),
+        "plan_publish": gettext("Publish"),
+        "plan_update_public": gettext("Update the public summary"),
+        "plan_unpublish": gettext("Take off the public page"),
+        "plan_public_pages": gettext("Open the parish pages"),
     }

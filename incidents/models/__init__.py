@@ -10,7 +10,7 @@ from .choices import (
     PatrolStatus,
     Priority,
 )
-from .concerns import NeighbourhoodConcern
+from .concerns import ConcernPlanEntry, NeighbourhoodConcern
 from .followups import FollowUp
 from .incidents import Category, Incident, ReporterContact
 from .outbox import OutboxEvent
@@ -22,6 +22,7 @@ __all__ = [
     "AccessPurpose",
     "Area",
     "Category",
+    "ConcernPlanEntry",
     "ConcernStatus",
     "FollowUp",
     "FollowUpStatus",

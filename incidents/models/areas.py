@@ -20,6 +20,9 @@ class Area(models.Model):
     )
     geom = models.MultiPolygonField(_("boundary"), srid=4326)
     properties = models.JSONField(_("properties"), default=dict, blank=True)
+    # An administrator opens a parish's "you said, we did" page to everyone; closed, only
+    # logged-in staff see it.
+    public_page = models.BooleanField(_("public page open to everyone"), default=False)
 
     class Meta:
         ordering = ["name"]

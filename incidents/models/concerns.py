@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from django.conf import settings
 from django.contrib.gis.db import models
 from django.utils.translation import gettext_lazy as _
@@ -38,6 +40,11 @@ class NeighbourhoodConcern(models.Model):
         Area, null=True, blank=True, on_delete=models.SET_NULL, related_name="concerns"
     )
     partners = models.CharField(_("partners"), max_length=255, blank=True)
+    # "You said, we did": a supervisor publishes a concern on its parish's public page, with a
+    # summary written for residents (the description may hold details that are not public).
+    published = models.BooleanField(_("published on the parish page"), default=False)
+    published_at = models.DateTimeField(_("published at"), null=True, blank=True)
+    public_summary = models.TextField(_("public summary"), blank=True)
     next_review_on = models.DateField(_("next review"), null=True, blank=True)
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -72,3 +79,58 @@ class NeighbourhoodConcern(models.Model):
 
     def can_transition_to(self, status: str) -> bool:
         return status in self.allowed_transitions()
+
+
+class ConcernPlanEntry(models.Model):
+    """ "You said, we did": a promise agreed with residents (what, who, by when) or an action
+    taken (what, who, when), dated; an action may fulfil a promise."""
+
+    class Kind(models.TextChoices):
+        COMMITMENT = "commitment", _("Commitment")
+        ACTION = "action", _("Action taken")
+
+    concern = models.ForeignKey(
+        NeighbourhoodConcern, on_delete=models.CASCADE, related_name="plan_entries"
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    text = models.TextField(_("what"))
+    # Shown on the public page: an organisation or a team ("Junta de Freguesia", "PSP"), not a
+    # person, unless that person agreed.
+    who = models.CharField(_("who"), max_length=200, blank=True)
+    due_on = models.DateField(_("by when"), null=True, blank=True)
+    done_on = models.DateField(_("done on"), null=True, blank=True)
+    fulfils = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="fulfilled_by",
+        verbose_name=_("fulfils"),
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("concern plan entry")
+        verbose_name_plural = _("concern plan entries")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(kind="action", done_on__isnull=False)
+                | models.Q(kind="commitment"),
+                name="concern_action_has_date",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.text[:40]}"
+
+    def is_late(self, today: date) -> bool:
+        return (
+            self.kind == self.Kind.COMMITMENT
+            and self.done_on is None
+            and self.due_on is not None
+            and self.due_on < today
+        )

@@ -38,7 +38,11 @@ pghistory.track(
     pghistory.InsertEvent(),
     pghistory.UpdateEvent(
         condition=pghistory.AnyChange(
-            *CONTACT_PERSONAL_FIELDS, "preferred_contact", "consent_to_contact", "incident"
+            *CONTACT_PERSONAL_FIELDS,
+            "preferred_contact",
+            "consent_to_contact",
+            "language",
+            "incident",
         )
     ),
     pghistory.DeleteEvent(),

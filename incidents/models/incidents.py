@@ -41,6 +41,8 @@ class Incident(models.Model):
     )
     title = models.CharField(_("title"), max_length=200, blank=True)
     description = models.TextField(_("description"), blank=True)
+    # What residents and Open311 clients are told; everything else on the item stays internal.
+    status_notes = models.TextField(_("public status notes"), blank=True)
     location = models.PointField(_("location"), srid=4326, null=True, blank=True)
     address = models.CharField(_("address"), max_length=255, blank=True)
     area = models.ForeignKey(
@@ -118,6 +120,11 @@ class Incident(models.Model):
         return self.status in INCIDENT_OPEN_STATUSES
 
 
+def default_resident_language() -> str:
+    """A new contact's language when none is given (settings.KOBAN_RESIDENT_LANGUAGE_DEFAULT)."""
+    return settings.KOBAN_RESIDENT_LANGUAGE_DEFAULT
+
+
 class ReporterContact(models.Model):
     """A resident's contact details: personal data, kept apart and shown on a need-to-know basis."""
 
@@ -127,6 +134,9 @@ class ReporterContact(models.Model):
     email = models.EmailField(_("email"), blank=True)
     preferred_contact = models.CharField(_("preferred contact"), max_length=20, blank=True)
     consent_to_contact = models.BooleanField(_("agrees to be contacted"), default=True)
+    # What the resident is written to in (residents/): a code of KOBAN_RESIDENT_LANGUAGES, checked
+    # by the services, not by `choices`, so a force adding a language needs no migration.
+    language = models.CharField(_("language"), max_length=10, default=default_resident_language)
 
     class Meta:
         verbose_name = _("reporter contact")

@@ -2,6 +2,7 @@
 adapters and commands call these; nothing else writes through the ORM."""
 
 from .areas import area_import_geojson, stations_import_geojson
+from .concern_plans import area_set_public_page, concern_plan_add, concern_publish
 from .concerns import concern_add_note, concern_create, concern_transition, concern_update
 from .followups import (
     followup_assign,
@@ -17,6 +18,7 @@ from .incidents import (
     incident_create,
     incident_link_concern,
     incident_move,
+    incident_set_status_notes,
     incident_transition,
     incident_update,
     incident_upsert_external,
@@ -28,9 +30,12 @@ __all__ = [
     "UpsertResult",
     "access_record",
     "area_import_geojson",
+    "area_set_public_page",
     "audit_log_searched",
     "concern_add_note",
     "concern_create",
+    "concern_plan_add",
+    "concern_publish",
     "concern_transition",
     "concern_update",
     "followup_assign",
@@ -43,6 +48,7 @@ __all__ = [
     "incident_create",
     "incident_link_concern",
     "incident_move",
+    "incident_set_status_notes",
     "incident_transition",
     "incident_update",
     "incident_upsert_external",

@@ -5,8 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.module_loading import import_string
 
 from .. import events, roles
 from ..errors import InvalidInput, InvalidTransition
@@ -133,6 +135,10 @@ def followup_complete(
         text=outcome,
         data={"followup": obj.id, "action": "done", "resident_told": resident_told},
     )
+    # What else completing means, without the domain importing it: hooks named in settings
+    # (residents.services drafts the message to the resident), run in this transaction.
+    for hook in settings.KOBAN_FOLLOWUP_COMPLETED_HOOKS:
+        import_string(hook)(followup=obj, actor=actor)
     _emit(obj)
     return obj
 

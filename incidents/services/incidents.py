@@ -270,6 +270,30 @@ def incident_add_note(*, incident: Incident | int, text: str, actor: Any = None)
 
 
 @transaction.atomic
+def incident_set_status_notes(
+    *, incident: Incident | int, text: str, actor: Any = None, actor_label: str = ""
+) -> Incident:
+    """Set what residents and Open311 clients are told about the incident (public text).
+
+    Empty text clears it; an unchanged text writes nothing."""
+    text = (text or "").strip()
+    obj = _lock(incident)
+    if obj.status_notes == text:
+        return obj
+    obj.status_notes = text
+    obj.save(update_fields=["status_notes", "updated_at"])
+    add_timeline(
+        item=obj,
+        kind="updated",
+        actor=actor,
+        actor_label=actor_label,
+        data={"changed": {"status_notes": text}},
+    )
+    _emit_incident(obj)
+    return obj
+
+
+@transaction.atomic
 def incident_link_concern(
     *, incident: Incident | int, concern: NeighbourhoodConcern | None, actor: Any = None
 ) -> Incident:

@@ -7,6 +7,7 @@ from rest_framework_gis.fields import GeometryField
 from rest_framework_gis.serializers import GeoFeatureModelSerializer
 
 from incidents.models import (
+    ConcernPlanEntry,
     ConcernStatus,
     IncidentStatus,
     NeighbourhoodConcern,
@@ -83,8 +84,24 @@ class LinkedIncidentSerializer(serializers.Serializer):
     reported_at = UTCDateTimeField()
 
 
+class ConcernPlanEntrySerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    kind = serializers.ChoiceField(choices=ConcernPlanEntry.Kind.choices)
+    text = serializers.CharField()
+    who = serializers.CharField()
+    due_on = serializers.DateField(allow_null=True)
+    done_on = serializers.DateField(allow_null=True)
+    fulfils = serializers.IntegerField(source="fulfils_id", allow_null=True)
+    created_at = UTCDateTimeField()
+
+
 class ConcernDetailSerializer(ConcernListSerializer):
     """Expects a row from `selectors.concern_for_detail` (visible incidents prefetched)."""
+
+    published = serializers.BooleanField()
+    published_at = UTCDateTimeField(allow_null=True)
+    public_summary = serializers.CharField()
+    plan = ConcernPlanEntrySerializer(many=True, source="plan_entries.all")
 
     description = serializers.CharField()
     partners = serializers.CharField()
@@ -134,3 +151,19 @@ class ConcernUpdateSerializer(StrictInputSerializer):
 class ConcernTransitionSerializer(StrictInputSerializer):
     status = serializers.ChoiceField(choices=ConcernStatus.choices, help_text="The new status.")
     note = serializers.CharField(max_length=5000, allow_blank=True, default="")
+
+
+class ConcernPlanEntryCreateSerializer(StrictInputSerializer):
+    kind = serializers.ChoiceField(choices=ConcernPlanEntry.Kind.choices)
+    text = serializers.CharField(max_length=2000)
+    who = serializers.CharField(max_length=200, allow_blank=True, default="")
+    due_on = serializers.DateField(required=False, allow_null=True, default=None)
+    done_on = serializers.DateField(required=False, allow_null=True, default=None)
+    fulfils = serializers.IntegerField(required=False, allow_null=True, default=None, min_value=1)
+
+
+class ConcernPublishSerializer(StrictInputSerializer):
+    published = serializers.BooleanField()
+    public_summary = serializers.CharField(
+        max_length=2000, allow_blank=True, required=False, default=None
+    )

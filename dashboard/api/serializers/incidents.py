@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from rest_framework import serializers
 from rest_framework_gis.fields import GeometryField
 from rest_framework_gis.serializers import GeoFeatureModelSerializer
@@ -77,6 +78,12 @@ class ReporterSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=200, allow_blank=True, required=False)
     phone = serializers.CharField(max_length=50, allow_blank=True, required=False)
     email = serializers.EmailField(max_length=254, allow_blank=True, required=False)
+    # Issue 15 (residents/): the language the resident is written to in.
+    language = serializers.ChoiceField(
+        choices=[code for code, _name in settings.KOBAN_RESIDENT_LANGUAGES],
+        required=False,
+        help_text="The resident's language for messages (default: the force's setting).",
+    )
 
 
 class IncidentDetailSerializer(serializers.Serializer):
@@ -230,6 +237,7 @@ class RevealedContactSerializer(serializers.Serializer):
     email = serializers.CharField()
     preferred_contact = serializers.CharField()
     consent_to_contact = serializers.BooleanField()
+    language = serializers.CharField(help_text="The language the resident is written to in.")
 
 
 class AccessPurposeSerializer(serializers.Serializer):

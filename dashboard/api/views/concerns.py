@@ -20,6 +20,8 @@ from ..serializers.concerns import (
     ConcernDetailSerializer,
     ConcernFeatureSerializer,
     ConcernListSerializer,
+    ConcernPlanEntryCreateSerializer,
+    ConcernPublishSerializer,
     ConcernTransitionSerializer,
     ConcernUpdateSerializer,
 )
@@ -150,3 +152,31 @@ class ConcernNoteView(_OneConcernView):
         data = validated(NoteSerializer, request)
         services.concern_add_note(concern=concern, text=data["text"], actor=request.user)
         return concern_detail_response(request, concern.pk, status_code=status.HTTP_201_CREATED)
+
+
+class ConcernPlanView(_OneConcernView):
+    @extend_schema(
+        tags=TAG,
+        summary="Record what was agreed with residents (commitment) or what was done (action)",
+        request=ConcernPlanEntryCreateSerializer,
+        responses={201: ConcernDetailSerializer, **errors(400, *AUTH_ERRORS, 404)},
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        concern = self.get_object()
+        data = validated(ConcernPlanEntryCreateSerializer, request)
+        services.concern_plan_add(concern=concern, actor=request.user, **data)
+        return concern_detail_response(request, concern.pk, status_code=status.HTTP_201_CREATED)
+
+
+class ConcernPublishView(_OneConcernView):
+    @extend_schema(
+        tags=TAG,
+        summary="Publish a concern on its parish's public page, or take it off (supervisors)",
+        request=ConcernPublishSerializer,
+        responses={200: ConcernDetailSerializer, **errors(400, *AUTH_ERRORS, 404)},
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        concern = self.get_object()
+        data = validated(ConcernPublishSerializer, request)
+        services.concern_publish(concern=concern, actor=request.user, **data)
+        return concern_detail_response(request, concern.pk)

@@ -3,6 +3,7 @@ import {
   api, apiAll, clearFormErrors, config, fmtDateTime, fmtRelative, fmtWhen, h, isoToWallTime,
   label, showFormErrors, t, wallTimeToIso,
 } from "./core.js";
+import { residentMessageBox } from "./resident-message.js";
 
 const OPEN = new Set(["open", "in_progress"]);
 let officersPromise = null;
@@ -93,10 +94,12 @@ export function followupCard(f, { onChanged = () => {}, showItem = true } = {}) 
     !open && f.outcome ? h("p", { class: "fu-outcome" }, h("strong", {}, `${t("outcome")}: `), f.outcome,
       f.completed_at ? h("span", { class: "fu-done-at" }, ` · ${fmtWhen(f.completed_at)}`) : null) : null,
   ].filter(Boolean));
+  const canWork = mine || me.can_assign;
+  // Done and the resident must be told: the drafted message, its delivery and the answer.
+  if (f.status === "done" && f.tell_resident) card.append(residentMessageBox(f, { canWork, onChanged }));
   if (!open) return card;
 
   const actions = h("div", { class: "fu-actions" });
-  const canWork = mine || me.can_assign;
   // The server says which moves are possible; without that list, fall back to the lifecycle.
   const allowed = f.allowed_transitions ?? (f.status === "open" ? ["in_progress", "done"] : ["done"]);
   const complete = completeForm(f, onChanged);

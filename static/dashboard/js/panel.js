@@ -4,6 +4,8 @@ import {
   api, clearFormErrors, config, fmtDateTime, fmtWhen, h, label, showFormErrors, t,
 } from "./core.js";
 import { assignForm, compareFollowups, followupCard } from "./followups-ui.js";
+import { concernFeedback, reporterLanguage } from "./resident-message.js";
+import { concernPlanSection } from "./concern-plan.js";
 import { concernSvg, incidentSvg } from "./symbols.js";
 
 const PATH = { incident: "incidents", concern: "concerns" };
@@ -130,7 +132,9 @@ export class DetailPanel {
       this.statusActions(kind, d),
       kind === "incident" && d.has_reporter_contact ? this.reporter(d) : null,
       this.links(kind, d),
+      kind === "concern" ? concernPlanSection(d, { onChanged: () => this.refresh() }) : null,
       this.followups(kind, d),
+      kind === "concern" ? concernFeedback(d.id) : null,
       this.notes(kind, d),
       this.timeline(kind, d));
     this.root.replaceChildren(this.header(kind, d), body);
@@ -200,6 +204,7 @@ export class DetailPanel {
           shown.name ? [h("dt", {}, t("reporter_name")), h("dd", {}, shown.name)] : null,
           shown.phone ? [h("dt", {}, t("reporter_phone")), h("dd", {}, h("a", { href: `tel:${shown.phone}` }, shown.phone))] : null,
           shown.email ? [h("dt", {}, t("reporter_email")), h("dd", {}, h("a", { href: `mailto:${shown.email}` }, shown.email))] : null),
+        shown.language ? reporterLanguage(d.id, shown.language) : null,
         h("p", { class: "muted small" }, t("reporter_logged")));
       return section;
     }
