@@ -30,7 +30,7 @@ lint:    ## ruff only
 format:  ## apply ruff fixes and formatting
 	$(VENV)/ruff check --fix . && $(VENV)/ruff format .
 
-bench: setup  ## benchmarks under bench/ (not part of make test)
+bench: setup  ## benchmarks under bench/: live feed, then insight pages at BENCH_SIZE incidents (default 100000; not part of make test)
 	$(DEV) $(VENV)/python -m bench
 
 clean:

@@ -109,6 +109,24 @@ class TimelinePayload(_Payload):
     created_at: datetime
 
 
+class RepeatPlacePayload(_Payload):
+    """A repeat-place proposal (issue 16): supervisors only, no person in it."""
+
+    id: int
+    status: str
+    category: str
+    incident_count: int
+    centre: LonLat | None
+    radius_m: int
+    place: list[LonLat]
+    area: int | None
+    first_reported_at: datetime
+    last_reported_at: datetime
+    reason: str
+    concern: int | None
+    updated_at: datetime
+
+
 @dataclass(frozen=True)
 class EventType:
     kind: str
@@ -127,6 +145,7 @@ EVENT_TYPES: dict[str, EventType] = {
         EventType("patrol.moved", ("patrol",), PatrolPayload, coalesce=True),
         EventType("followup.upserted", ("followup",), FollowUpPayload),
         EventType("timeline.added", ("incident", "concern"), TimelinePayload),
+        EventType("repeat_place.upserted", ("repeat_place",), RepeatPlacePayload),
     )
 }
 COALESCED_KINDS = frozenset(k for k, t in EVENT_TYPES.items() if t.coalesce)

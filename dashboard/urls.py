@@ -1,6 +1,6 @@
 """Dashboard pages."""
 
-from django.urls import path
+from django.urls import include, path
 
 from . import audit, public, views
 
@@ -15,4 +15,6 @@ urlpatterns = [
     path("parishes/", public.parish_index, name="public_parishes"),
     path("parishes/<slug:code>/", public.parish_page, name="public_parish"),
     path("parishes/<slug:code>/csv/", public.parish_csv, name="public_parish_csv"),
+    # Supervisors' shift briefing and closure-quality charts (issue 16, dashboard/insight/).
+    path("insight/", include("dashboard.insight.urls")),
 ]

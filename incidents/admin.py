@@ -26,6 +26,9 @@ from .models import (
     PatrolPosition,
     PersonalDataAccess,
     PoliceStation,
+    RepeatPlaceDecision,
+    RepeatPlaceProposal,
+    RepeatPlaceRule,
     TimelineEntry,
 )
 
@@ -327,3 +330,24 @@ class PersonalDataAccessAdmin(ReadOnlyAdmin):
 class OfficerProfileAdmin(admin.ModelAdmin):
     list_display = ("user", "badge_number")
     filter_horizontal = ("areas",)
+
+
+# --- Repeat places (issue 16): rules are the force's data; proposals are decided on the map ------
+
+
+@admin.register(RepeatPlaceRule)
+class RepeatPlaceRuleAdmin(admin.ModelAdmin):
+    list_display = ("category", "min_incidents", "distance_m", "window_days", "active")
+    list_editable = ("min_incidents", "distance_m", "window_days", "active")
+
+
+@admin.register(RepeatPlaceProposal)
+class RepeatPlaceProposalAdmin(ReadOnlyAdmin):
+    list_display = ("id", "category", "status", "incident_count", "area", "last_reported_at")
+    list_filter = ("status", "category")
+
+
+@admin.register(RepeatPlaceDecision)
+class RepeatPlaceDecisionAdmin(ReadOnlyAdmin):
+    list_display = ("created_at", "proposal_id", "action", "actor_id", "actor_label")
+    list_filter = ("action",)

@@ -19,6 +19,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from . import roles, services
+from .demo_repeat_places import REPEAT_PLACE_DEMO, near_a_planted_place, plant_repeat_places
 from .models import Area, Incident, OfficerProfile, Patrol, PoliceStation
 from .models.choices import (
     IncidentStatus,
@@ -27,7 +28,7 @@ from .models.choices import (
     Priority,
     incident_status_path,
 )
-from .setup import ensure_groups
+from .setup import ensure_groups, ensure_repeat_place_rules
 
 DATA = Path(settings.BASE_DIR) / "data" / "lisbon"
 MUNICIPALITY_CODE = "1106"
@@ -177,7 +178,7 @@ def _random_point_in(area: Area, rng: random.Random) -> Point:
     xmin, ymin, xmax, ymax = area.geom.extent
     for _ in range(200):
         p = Point(rng.uniform(xmin, xmax), rng.uniform(ymin, ymax), srid=4326)
-        if area.geom.contains(p):
+        if area.geom.contains(p) and not near_a_planted_place(p):
             return p
     return area.geom.point_on_surface
 
@@ -228,8 +229,15 @@ def load_demo(
     )
     if Incident.objects.filter(source="demo").exists():
         return summary
+    now = now or timezone.now()
+    ensure_repeat_place_rules()
+    planted = len(REPEAT_PLACE_DEMO) if incidents >= len(REPEAT_PLACE_DEMO) else 0
     with transaction.atomic():
-        _generate(users, random.Random(seed), incidents, now or timezone.now())
+        _generate(users, random.Random(seed), incidents - planted, now)
+        if planted:
+            plant_repeat_places(users["chefe.costa"], now)
+    # What the hourly job would find: the demo opens with proposals waiting for a supervisor.
+    services.repeat_places_scan(now=now)
     summary.created = True
     return summary
 

@@ -153,3 +153,23 @@ def timeline_payload(entry: TimelineEntry) -> dict[str, Any]:
         "text": entry.text,
         "created_at": entry.created_at.isoformat(),
     }
+
+
+def repeat_place_payload(proposal: Any) -> dict[str, Any]:
+    """A repeat-place proposal for the supervisors' map layer: a place and times, no people."""
+    ring = proposal.place.exterior_ring.coords if proposal.place is not None else ()
+    return {
+        "id": proposal.id,
+        "status": proposal.status,
+        "category": proposal.category.code,
+        "incident_count": proposal.incident_count,
+        "centre": lonlat(proposal.centre),
+        "radius_m": proposal.radius_m,
+        "place": [[round(x, 6), round(y, 6)] for x, y in ring],
+        "area": proposal.area_id,
+        "first_reported_at": proposal.first_reported_at.isoformat(),
+        "last_reported_at": proposal.last_reported_at.isoformat(),
+        "reason": proposal.reason,
+        "concern": proposal.concern_id,
+        "updated_at": proposal.updated_at.isoformat(),
+    }

@@ -206,6 +206,8 @@ def event_visible_to(user: Any, event: OutboxEvent | dict[str, Any]) -> bool:
         return True
     if not roles.has_role(user, roles.OFFICER):
         return False
+    if kind.startswith("repeat_place."):  # issue 16: proposals are for supervisors only
+        return False
     if kind.startswith(("patrol.", "station.")):
         return True
     if user.id in user_ids:

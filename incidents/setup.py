@@ -11,7 +11,7 @@ from django.contrib.auth.management import create_permissions
 from django.contrib.auth.models import Group, Permission
 
 from . import roles
-from .models import AccessPurpose, Category
+from .models import AccessPurpose, Category, RepeatPlaceRule
 
 _OPERATIONAL = [
     "incident",
@@ -148,8 +148,42 @@ def ensure_outbox_prune_schedule(**_: Any) -> None:
     _ensure_daily_task("Erase personal data past retention", "incidents.tasks.retention_task", 3)
 
 
+# Issue 16: categories whose repeats are about a household or a person rather than a place are
+# not clustered by default (a force may switch them on, as data).
+REPEAT_PLACE_OFF_BY_DEFAULT = ("neighbour_dispute", "welfare_check")
+
+
+def ensure_repeat_place_rules(**_: Any) -> None:
+    """Seed one rule per category once (3+ within 150 m in 30 days); then they are data."""
+    if RepeatPlaceRule.objects.exists():
+        return
+    for category in Category.objects.all():
+        RepeatPlaceRule.objects.create(
+            category=category, active=category.code not in REPEAT_PLACE_OFF_BY_DEFAULT
+        )
+
+
+def ensure_repeat_place_schedule(**_: Any) -> None:
+    """Celery beat looks for repeat places every hour (incidents.tasks.repeat_places_scan_task)."""
+    from django.db import connection
+    from django_celery_beat.models import IntervalSchedule, PeriodicTask
+
+    if PeriodicTask._meta.db_table not in connection.introspection.table_names():
+        return
+    every_hour = IntervalSchedule.objects.filter(every=1, period=IntervalSchedule.HOURS).first()
+    every_hour = every_hour or IntervalSchedule.objects.create(
+        every=1, period=IntervalSchedule.HOURS
+    )
+    PeriodicTask.objects.update_or_create(
+        name="Look for repeat places",
+        defaults={"task": "incidents.tasks.repeat_places_scan_task", "interval": every_hour},
+    )
+
+
 def ensure_base_rows(**kwargs: Any) -> None:
     ensure_groups(**kwargs)
     ensure_default_categories(**kwargs)
     ensure_access_purposes(**kwargs)
     ensure_outbox_prune_schedule(**kwargs)
+    ensure_repeat_place_rules(**kwargs)
+    ensure_repeat_place_schedule(**kwargs)

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from .services import patrol_record_position
 from .services.outbox import outbox_prune
+from .services.repeat_places import repeat_places_scan
 from .services.retention import personal_data_erase_expired
 
 logger = logging.getLogger(__name__)
@@ -57,3 +58,17 @@ def patrol_record_position_task(
         source=source,
     )
     return recorded
+
+
+@shared_task(acks_late=True, soft_time_limit=600, time_limit=660)
+def repeat_places_scan_task() -> dict[str, int]:
+    """Hourly, by celery beat (incidents.setup): propose repeat places for supervisors.
+    Idempotent: an unchanged cluster updates nothing, a redelivery proposes nothing twice."""
+    result = repeat_places_scan()
+    logger.info("repeat places: %s", result)
+    return {
+        "proposed": len(result.proposed),
+        "updated": len(result.updated),
+        "expired": len(result.expired),
+        "skipped_dismissed": result.skipped_dismissed,
+    }

@@ -525,6 +525,14 @@ PGTRIGGER_INSTALL_ON_MIGRATE = True
 KOBAN_POSITION_STALE_MINUTES = env_int("KOBAN_POSITION_STALE_MINUTES", 15)
 # Optional basemap: a raster tile URL template ({z}/{x}/{y}); empty = parishes only.
 KOBAN_BASEMAP_URL = env.str("KOBAN_BASEMAP_URL", default="")
+# --- Repeat places and assessment (issue 16) ---
+# Projected SRID in metres for clustering incidents (e.g. 3763 for Portugal); 0 derives the UTM
+# zone from the incidents themselves, so no city is assumed in code.
+KOBAN_METRIC_SRID = env_int("KOBAN_METRIC_SRID", 0)
+# A concern without a drawn place covers a circle of this radius around its point.
+KOBAN_CONCERN_PLACE_RADIUS_M = env_int("KOBAN_CONCERN_PLACE_RADIUS_M", 150, minimum=1)
+# A concern's before/after assessment compares periods of at most this many days each.
+KOBAN_ASSESSMENT_MAX_DAYS = env_int("KOBAN_ASSESSMENT_MAX_DAYS", 90, minimum=1)
 
 LOGGING = {
     "version": 1,

@@ -16,6 +16,9 @@ const files = {
   "ol/dist/ol.js": "ol/ol.js",
   "ol/ol.css": "ol/ol.css",
   "ol/LICENSE.md": "ol/LICENSE.md",
+  // Charts of the supervisors' insight pages (canvas only: no injected styles, CSP-clean).
+  "chart.js/dist/chart.umd.min.js": "chart.js/chart.umd.min.js",
+  "chart.js/LICENSE.md": "chart.js/LICENSE.md",
 };
 rmSync(out, { recursive: true, force: true });
 const versions = {};

@@ -165,7 +165,21 @@ def one_of_each(make_incident, supervisor, areas, point):
     # Only its id matters to the tests over every endpoint.
     source = Source.objects.create(name="Ficheiro", adapter="csv", config={}, enabled=False)
     run = SyncRun.objects.create(source=source, trigger=SyncRun.Trigger.MANUAL)
+    # Issue 16: a waiting repeat-place proposal, made directly (the job needs three incidents).
+    from incidents.models import RepeatPlaceProposal
+
+    proposal = RepeatPlaceProposal.objects.create(
+        category=incident.category,
+        signature="one-of-each",
+        place=point(ARROIOS).buffer(0.001),
+        centre=point(ARROIOS),
+        first_reported_at=incident.reported_at,
+        last_reported_at=incident.reported_at,
+        reason="Test.",
+    )
+    proposal.incidents.set([incident])
     return {
+        "repeat-places": proposal.pk,
         "runs": run.pk,
         "incidents": incident.pk,
         "concerns": concern.pk,

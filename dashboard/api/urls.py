@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
 
-from .views import concerns, docs, followups, incidents, patrols, reference
+from .views import concerns, docs, followups, incidents, patrols, reference, repeat_places
 
 app_name = "api"
 
@@ -54,6 +54,32 @@ v1 = [
     path("concerns/<int:pk>/plan/", concerns.ConcernPlanView.as_view(), name="concern-plan"),
     path(
         "concerns/<int:pk>/publish/", concerns.ConcernPublishView.as_view(), name="concern-publish"
+    ),
+    # Repeat-place proposals (issue 16): supervisors only
+    path(
+        "repeat-places/geojson/",
+        repeat_places.RepeatPlaceGeoJSONView.as_view(),
+        name="repeat-places-geojson",
+    ),
+    path(
+        "repeat-places/<int:pk>/",
+        repeat_places.RepeatPlaceDetailView.as_view(),
+        name="repeat-place",
+    ),
+    path(
+        "repeat-places/<int:pk>/accept/",
+        repeat_places.RepeatPlaceAcceptView.as_view(),
+        name="repeat-place-accept",
+    ),
+    path(
+        "repeat-places/<int:pk>/merge/",
+        repeat_places.RepeatPlaceMergeView.as_view(),
+        name="repeat-place-merge",
+    ),
+    path(
+        "repeat-places/<int:pk>/dismiss/",
+        repeat_places.RepeatPlaceDismissView.as_view(),
+        name="repeat-place-dismiss",
     ),
     # Follow-ups
     path("followups/", followups.FollowUpListCreateView.as_view(), name="followups"),

@@ -226,4 +226,56 @@ def ui_strings() -> dict[str, str]:
         "plan_update_public": gettext("Update the public summary"),
         "plan_unpublish": gettext("Take off the public page"),
         "plan_public_pages": gettext("Open the parish pages"),
+        **repeat_place_strings(),
+    }
+
+
+def repeat_place_strings() -> dict[str, str]:
+    """Issue 16: the repeat-place proposals layer and a concern's assessment."""
+    return {
+        "rp_layer": gettext("Repeat places (proposals)"),
+        "rp_kind": gettext("Repeat-place proposal"),
+        "rp_count": gettext("{n} incidents"),
+        "rp_period": gettext("Reported between"),
+        "rp_radius": gettext("Radius"),
+        "rp_rule": gettext("Rule"),
+        "rp_rule_text": gettext("at least {min} within {m} m in {days} days"),
+        "rp_place_only": gettext(
+            "Found from places and times only; no person is part of the analysis. "
+            "A supervisor decides."
+        ),
+        "rp_pattern": gettext("When it happens"),
+        "rp_hours": gettext("Hours"),
+        "rp_mon": gettext("Mon"),
+        "rp_tue": gettext("Tue"),
+        "rp_wed": gettext("Wed"),
+        "rp_thu": gettext("Thu"),
+        "rp_fri": gettext("Fri"),
+        "rp_sat": gettext("Sat"),
+        "rp_sun": gettext("Sun"),
+        "rp_decide": gettext("Decide"),
+        "rp_concern_title": gettext("Title of the new concern (optional)"),
+        "rp_accept": gettext("Accept: open a concern"),
+        "rp_merge_into": gettext("Or add the incidents to a concern"),
+        "rp_choose_concern": gettext("Choose a concern"),
+        "rp_merge": gettext("Merge into this concern"),
+        "rp_dismiss_reason": gettext("Or dismiss it: why is it not a repeat place?"),
+        "rp_dismiss": gettext("Dismiss"),
+        "rp_history": gettext("Decision history"),
+        "as_title": gettext("Assessment: before and after"),
+        "as_not_started": gettext("The comparison starts when the concern moves to responding."),
+        "as_explain": gettext(
+            "Incidents of this category in this place, {days} days before and after the "
+            "response started ({when})."
+        ),
+        "as_explain_one": gettext(
+            "Incidents of this category in this place, the day before and the day after the "
+            "response started ({when})."
+        ),
+        "as_before": gettext("Before"),
+        "as_after": gettext("After"),
+        "as_change": gettext("Change"),
+        "as_note": gettext("Assessment note (did the problem stop?)"),
+        "as_note_placeholder": gettext("Needed to close the concern."),
+        "as_close": gettext("Close with this assessment"),
     }

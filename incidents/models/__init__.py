@@ -16,6 +16,7 @@ from .incidents import Category, Incident, ReporterContact
 from .outbox import OutboxEvent
 from .patrols import Patrol, PatrolPosition
 from .people import AccessPurpose, OfficerProfile, PersonalDataAccess
+from .repeat_places import RepeatPlaceDecision, RepeatPlaceProposal, RepeatPlaceRule
 from .timeline import TimelineEntry
 
 __all__ = [
@@ -38,6 +39,9 @@ __all__ = [
     "PersonalDataAccess",
     "PoliceStation",
     "Priority",
+    "RepeatPlaceDecision",
+    "RepeatPlaceProposal",
+    "RepeatPlaceRule",
     "ReporterContact",
     "TimelineEntry",
 ]

@@ -18,6 +18,7 @@ class NeighbourhoodConcern(models.Model):
         OFFICER = "officer", _("Officer")
         PARTNER = "partner", _("Partner")
         SENSOR = "sensor", _("Sensor")
+        REPEAT_PLACE = "repeat_place", _("Repeat-place review")
 
     reference = models.CharField(_("reference"), max_length=32, unique=True, editable=False)
     title = models.CharField(_("title"), max_length=200)
@@ -35,6 +36,9 @@ class NeighbourhoodConcern(models.Model):
         _("raised by"), max_length=20, choices=RaisedBy.choices, default=RaisedBy.RESIDENTS
     )
     location = models.PointField(_("location"), srid=4326, null=True, blank=True)
+    # The place the concern is about (e.g. an accepted repeat place); without it, the assessment
+    # and the repeat-place job use a circle of KOBAN_CONCERN_PLACE_RADIUS_M around `location`.
+    place = models.PolygonField(_("place"), srid=4326, null=True, blank=True)
     address = models.CharField(_("address"), max_length=255, blank=True)
     area = models.ForeignKey(
         Area, null=True, blank=True, on_delete=models.SET_NULL, related_name="concerns"
@@ -46,6 +50,9 @@ class NeighbourhoodConcern(models.Model):
     published_at = models.DateTimeField(_("published at"), null=True, blank=True)
     public_summary = models.TextField(_("public summary"), blank=True)
     next_review_on = models.DateField(_("next review"), null=True, blank=True)
+    # Assessment: incidents before and after this moment are compared (set on "responding").
+    response_started_at = models.DateTimeField(_("response started"), null=True, blank=True)
+    assessment_note = models.TextField(_("assessment"), blank=True)
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,

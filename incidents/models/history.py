@@ -15,6 +15,7 @@ from .concerns import NeighbourhoodConcern
 from .followups import FollowUp
 from .incidents import Incident, ReporterContact
 from .patrols import Patrol
+from .repeat_places import RepeatPlaceRule
 
 
 def events() -> tuple[pghistory.RowEvent, ...]:
@@ -34,6 +35,8 @@ _track(Incident, model_name="IncidentEvent")
 _track(NeighbourhoodConcern, model_name="ConcernEvent")
 _track(FollowUp, model_name="FollowUpEvent")
 _track(Patrol, model_name="PatrolEvent")
+# Issue 16: who changed a repeat-place rule, and when (each proposal keeps the rule it applied).
+_track(RepeatPlaceRule, model_name="RepeatPlaceRuleEvent")
 pghistory.track(
     pghistory.InsertEvent(),
     pghistory.UpdateEvent(

@@ -102,6 +102,8 @@ class Incident(models.Model):
             ),
         ]
         indexes = [
+            # The default order and cursor of every list, the briefing and the charts.
+            models.Index(fields=["-reported_at", "-id"], name="incident_reported_desc"),
             models.Index(fields=["status", "-reported_at"]),
             models.Index(fields=["area", "-reported_at"]),
         ]

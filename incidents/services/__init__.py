@@ -25,6 +25,12 @@ from .incidents import (
 )
 from .patrols import patrol_create, patrol_record_position, patrol_set_status
 from .people import access_record, audit_log_searched, reporter_contact_reveal
+from .repeat_place_decisions import (
+    repeat_place_accept,
+    repeat_place_dismiss,
+    repeat_place_merge,
+)
+from .repeat_places import repeat_places_scan
 
 __all__ = [
     "UpsertResult",
@@ -55,6 +61,10 @@ __all__ = [
     "patrol_create",
     "patrol_record_position",
     "patrol_set_status",
+    "repeat_place_accept",
+    "repeat_place_dismiss",
+    "repeat_place_merge",
+    "repeat_places_scan",
     "reporter_contact_reveal",
     "stations_import_geojson",
 ]

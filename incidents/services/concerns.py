@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from django.contrib.gis.geos import Point
+from django.contrib.gis.geos import Point, Polygon
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from .. import events
 from ..errors import InvalidInput, InvalidTransition
@@ -47,6 +48,7 @@ def concern_create(
     priority: str = Priority.MEDIUM,
     raised_by: str = NeighbourhoodConcern.RaisedBy.RESIDENTS,
     location: Point | None = None,
+    place: Polygon | None = None,
     address: str = "",
     partners: str = "",
     next_review_on: date | None = None,
@@ -68,6 +70,7 @@ def concern_create(
         priority=priority,
         raised_by=raised_by,
         location=location,
+        place=_clean_place(place),
         address=address,
         area=area_for(location),
         partners=partners,
@@ -83,6 +86,14 @@ def concern_create(
     return concern
 
 
+def _clean_place(place: Polygon | None) -> Polygon | None:
+    if place is None:
+        return None
+    if not isinstance(place, Polygon) or place.empty or not place.valid:
+        raise InvalidInput({"place": [_("A place must be a valid polygon.")]})
+    return place.transform(4326, clone=True) if place.srid not in (None, 4326) else place
+
+
 def _lock(concern: NeighbourhoodConcern | int) -> NeighbourhoodConcern:
     return lock_row(NeighbourhoodConcern, concern, "category")
 
@@ -96,6 +107,8 @@ _UPDATABLE = (
     "address",
     "category",
     "owner",
+    "response_started_at",
+    "assessment_note",
 )
 
 
@@ -144,7 +157,10 @@ def concern_transition(
     actor: Any = None,
     note: str = "",
     actor_label: str = "",
+    assessment_note: str | None = None,
 ) -> NeighbourhoodConcern:
+    """Move through scan, analyse, respond, assess. Responding starts the assessment clock;
+    closing needs an assessment note (given here or recorded before): did it stop?"""
     obj = _lock(concern)
     if to_status not in ConcernStatus.values:
         raise InvalidInput({"status": [f"Unknown status '{to_status}'."]})
@@ -155,10 +171,22 @@ def concern_transition(
             target=to_status,
             allowed=obj.allowed_transitions(),
         )
+    data: dict[str, str] = {}
+    if assessment_note is not None and assessment_note.strip():
+        obj.assessment_note = assessment_note.strip()
+        data["assessment_note"] = obj.assessment_note
+    if to_status == ConcernStatus.CLOSED and not obj.assessment_note.strip():
+        raise InvalidInput(
+            {"assessment_note": [_("Write an assessment (did the problem stop?) before closing.")]}
+        )
+    if to_status == ConcernStatus.RESPONDING and obj.response_started_at is None:
+        obj.response_started_at = timezone.now()
+        data["response_started_at"] = obj.response_started_at.isoformat()
     previous, obj.status = obj.status, to_status
     obj.save()
     add_timeline(
         item=obj,
+        data=data,
         kind="status",
         actor=actor,
         actor_label=actor_label,

@@ -54,6 +54,9 @@ OPERATIONS = [
     ("/api/v1/incidents/{id}/", "PATCH", "incident", 10, BOTH),
     ("/api/v1/concerns/", "POST", None, 8, BOTH),
     ("/api/v1/patrols/{id}/positions/", "POST", "patrol", 8, BOTH),
+    # Issue 16: the repeat-place layer, and closing a concern (needs an assessment note).
+    ("/api/v1/repeat-places/geojson/", "GET", None, 6, BOTH),
+    ("/api/v1/concerns/{id}/transition/", "POST", "concern", 8, BOTH),
 ]
 
 

@@ -330,7 +330,9 @@ def test_a_new_breach_reopens_a_closed_sensor_concern(feed, make_source, run_syn
     source = make_source("noise", "sensorthings", sensor_config(feed))
     run_sync(source)
     concern = NeighbourhoodConcern.objects.get(source="noise")
-    domain.concern_transition(concern=concern, to_status="closed")
+    domain.concern_transition(
+        concern=concern, to_status="closed", assessment_note="Sem ruído há uma semana."
+    )
     serve_sensorthings(
         feed,
         [

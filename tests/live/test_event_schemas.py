@@ -53,6 +53,12 @@ def emit_every_kind(supervisor, officer, point) -> None:
         due_at=timezone.now() + timedelta(days=2),
         tell_resident=True,
     )
+    # Issue 16: three noise incidents close together far from the concern: a repeat place.
+    for dx in (0.0, 0.0003, 0.0006):
+        services.incident_create(
+            actor=supervisor, category="noise", location=Point(-9.2050 + dx, 38.6975, srid=4326)
+        )
+    services.repeat_places_scan()
 
 
 def test_each_event_kind_matches_its_schema_and_every_kind_is_covered(supervisor, officer, point):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework_gis.fields import GeometryField
 from rest_framework_gis.serializers import GeoFeatureModelSerializer
@@ -13,6 +14,7 @@ from incidents.models import (
     NeighbourhoodConcern,
     Priority,
 )
+from incidents.selectors_repeat_places import concern_assessment
 
 from .common import (
     PointField,
@@ -95,6 +97,19 @@ class ConcernPlanEntrySerializer(serializers.Serializer):
     created_at = UTCDateTimeField()
 
 
+class AssessmentSerializer(serializers.Serializer):
+    """Incidents of the concern's category in its place, equal periods before and after the
+    response started (issue 16)."""
+
+    response_started_at = UTCDateTimeField(allow_null=True)
+    days = serializers.IntegerField(help_text="Length of each period.")
+    before_from = UTCDateTimeField(allow_null=True)
+    after_to = UTCDateTimeField(allow_null=True)
+    before = serializers.IntegerField()
+    after = serializers.IntegerField()
+    change_percent = serializers.IntegerField(allow_null=True)
+
+
 class ConcernDetailSerializer(ConcernListSerializer):
     """Expects a row from `selectors.concern_for_detail` (visible incidents prefetched)."""
 
@@ -102,6 +117,10 @@ class ConcernDetailSerializer(ConcernListSerializer):
     published_at = UTCDateTimeField(allow_null=True)
     public_summary = serializers.CharField()
     plan = ConcernPlanEntrySerializer(many=True, source="plan_entries.all")
+
+    response_started_at = UTCDateTimeField(allow_null=True)
+    assessment_note = serializers.CharField()
+    assessment = serializers.SerializerMethodField()
 
     description = serializers.CharField()
     partners = serializers.CharField()
@@ -111,6 +130,10 @@ class ConcernDetailSerializer(ConcernListSerializer):
     timeline = TimelineEntrySerializer(many=True)
     followups = FollowUpSerializer(many=True)
     incidents = LinkedIncidentSerializer(many=True, source="visible_incidents")
+
+    @extend_schema_field(AssessmentSerializer)
+    def get_assessment(self, obj: NeighbourhoodConcern) -> dict:
+        return AssessmentSerializer(concern_assessment(obj)).data
 
 
 # --- Inputs --------------------------------------------------------------------------------------
@@ -146,11 +169,19 @@ class ConcernUpdateSerializer(StrictInputSerializer):
     partners = serializers.CharField(max_length=255, allow_blank=True, required=False)
     next_review_on = serializers.DateField(required=False, allow_null=True)
     owner = _owner_field()
+    response_started_at = UTCDateTimeField(required=False, allow_null=True)
+    assessment_note = serializers.CharField(max_length=5000, allow_blank=True, required=False)
 
 
 class ConcernTransitionSerializer(StrictInputSerializer):
     status = serializers.ChoiceField(choices=ConcernStatus.choices, help_text="The new status.")
     note = serializers.CharField(max_length=5000, allow_blank=True, default="")
+    assessment_note = serializers.CharField(
+        max_length=5000,
+        required=False,
+        allow_blank=True,
+        help_text="Did the problem stop? Required to close, unless recorded before.",
+    )
 
 
 class ConcernPlanEntryCreateSerializer(StrictInputSerializer):

@@ -135,7 +135,11 @@ class ConcernTransitionView(_OneConcernView):
         concern = self.get_object()
         data = validated(ConcernTransitionSerializer, request)
         services.concern_transition(
-            concern=concern, to_status=data["status"], note=data["note"], actor=request.user
+            concern=concern,
+            to_status=data["status"],
+            note=data["note"],
+            actor=request.user,
+            assessment_note=data.get("assessment_note"),
         )
         return concern_detail_response(request, concern.pk)
 

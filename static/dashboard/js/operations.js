@@ -3,6 +3,7 @@
 import { announce, api, apiAll, config, debounce, fmtWhen, h, label, minSeq, t } from "./core.js";
 import { LiveFeed } from "./live.js";
 import { DetailPanel } from "./panel.js";
+import { ProposalsLayer } from "./proposals.js"; // issue 16: repeat-place proposals layer
 import {
   CONCERN_COLOUR, PATROL_COLOURS, PRIORITY_COLOURS, STATUS_SHAPES, concernSvg, incidentColour,
   incidentSvg, stationSvg,
@@ -406,6 +407,13 @@ const panel = new DetailPanel(document.getElementById("detail"), {
   onOpenItem: (kind, id) => select(kind, id, { from: "panel" }),
 });
 
+// Issue 16: repeat-place proposals (supervisors only; the module adds its own layer toggle).
+const proposals = new ProposalsLayer(map, {
+  onOpenItem: (kind, id) => select(kind, id, { from: "panel" }),
+  closeDetail: () => panel.close(),
+  concerns: () => [...state.concerns.values()].map((e) => e.props),
+});
+
 function restyle(kind, id) {
   const store = kind === "incident" ? state.incidents : state.concerns;
   const entry = store.get(Number(id)) ?? store.get(id);
@@ -592,6 +600,7 @@ function replayBuffer(sequence) {
 }
 
 async function loadAll() {
+  if (proposals.loaded) proposals.load().catch(() => {}); // issue 16: after a live-feed reload
   const [items, patrols] = await Promise.all([loadItems(), loadPatrols()]);
   return minSeq([items, patrols]);
 }
@@ -630,6 +639,9 @@ function applyEvent(msg) {
     case "patrol.upserted":
     case "patrol.moved":
       upsertPatrol(p);
+      break;
+    case "repeat_place.upserted": // issue 16
+      proposals.apply(p);
       break;
     case "followup.upserted":
     case "timeline.added":
@@ -759,5 +771,5 @@ async function start() {
 }
 
 // For people debugging and for the browser tests.
-window.koban = { map, live, state, select, panel, layers, reload: loadItems };
+window.koban = { map, live, state, select, panel, layers, reload: loadItems, proposals };
 start();

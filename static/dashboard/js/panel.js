@@ -3,6 +3,7 @@
 import {
   api, clearFormErrors, config, fmtDateTime, fmtWhen, h, label, showFormErrors, t,
 } from "./core.js";
+import { assessmentSection } from "./assessment.js";
 import { assignForm, compareFollowups, followupCard } from "./followups-ui.js";
 import { concernFeedback, reporterLanguage } from "./resident-message.js";
 import { concernPlanSection } from "./concern-plan.js";
@@ -130,6 +131,7 @@ export class DetailPanel {
     const body = h("div", { class: "panel-body" },
       this.facts(kind, d),
       this.statusActions(kind, d),
+      kind === "concern" ? assessmentSection(d, { onChanged: () => this.refresh() }) : null,
       kind === "incident" && d.has_reporter_contact ? this.reporter(d) : null,
       this.links(kind, d),
       kind === "concern" ? concernPlanSection(d, { onChanged: () => this.refresh() }) : null,

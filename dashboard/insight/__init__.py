@@ -1,0 +1,1 @@
+"""Supervisors' insight pages: the shift briefing and the closure-quality charts."""
