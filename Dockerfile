@@ -14,5 +14,6 @@ ENV DJANGO_SETTINGS_MODULE=koban.settings \
 # Collecting needs no secret: a throwaway key only for this build step.
 RUN KOBAN_DEV=true KOBAN_STATIC_MANIFEST=true python manage.py collectstatic --noinput
 EXPOSE 8000
-# Behind a TLS-terminating proxy: --proxy-headers takes the client address from X-Forwarded-For.
-CMD ["daphne", "-b", "0.0.0.0", "-p", "8000", "--proxy-headers", "koban.asgi:application"]
+# One process per core (koban/server.py); behind a TLS-terminating proxy, FORWARDED_ALLOW_IPS
+# names the peers whose X-Forwarded-For/-Proto are trusted.
+CMD ["gunicorn", "-c", "python:koban.server", "-b", "0.0.0.0:8000", "koban.asgi:application"]

@@ -11,7 +11,7 @@ DEV := KOBAN_DEV=true
 setup:   ## install and start what is missing (apt, PostgreSQL+PostGIS, Redis, .venv, database)
 	bash scripts/setup.sh
 
-run: setup   ## migrate, load the demo, start web + Celery worker + beat (Ctrl-C stops all)
+run: setup   ## migrate, load the demo, start web (a process per core) + Celery worker + beat (Ctrl-C stops all)
 	$(DEV) bash scripts/run.sh
 
 test: setup  ## Django checks, migrations up to date, ruff, then the whole pytest suite
@@ -30,7 +30,7 @@ lint:    ## ruff only
 format:  ## apply ruff fixes and formatting
 	$(VENV)/ruff check --fix . && $(VENV)/ruff format .
 
-bench: setup  ## benchmarks under bench/: live feed, then insight pages at BENCH_SIZE incidents (default 100000; not part of make test)
+bench: setup  ## benchmarks under bench/ (live feed, API under load, insight pages at BENCH_SIZE incidents, default 100000), results in var/bench/; not part of make test (docs/performance.md)
 	$(DEV) $(VENV)/python -m bench
 
 clean:

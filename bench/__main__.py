@@ -1,6 +1,7 @@
 """`python -m bench`: each section in its own function, run in turn (BENCH_SECTIONS picks some,
 e.g. BENCH_SECTIONS=insight): the live feed's commit-to-client latency next to raw Redis
-pub/sub, then the supervisors' insight pages at BENCH_SIZE incidents."""
+pub/sub, the API under load beside a trivial view, then the supervisors' insight pages at
+BENCH_SIZE incidents."""
 
 from __future__ import annotations
 
@@ -17,17 +18,26 @@ def live() -> int:
     return main()
 
 
+def api() -> int:
+    """Row 6: the API under 50 concurrent clients beside a trivial view (bench/api_load.py)."""
+    from . import api_load
+
+    return api_load.main(sys.argv[2:] if sys.argv[1:2] == ["api"] else [])
+
+
 def insight() -> int:
     """In its own process: it points Django at the load database, not the live bench's."""
     command = [sys.executable, "-m", "bench.insight"]
     return subprocess.run(command, cwd=processes.ROOT, check=False).returncode
 
 
-SECTIONS = {"live": live, "insight": insight}
+SECTIONS = {"live": live, "api": api, "insight": insight}
 
 
 def run() -> int:
-    names = [n.strip() for n in os.environ.get("BENCH_SECTIONS", ",".join(SECTIONS)).split(",")]
+    # `python -m bench api [--clients N --seconds S]` runs one section with its own arguments.
+    default = sys.argv[1] if sys.argv[1:2] and sys.argv[1] in SECTIONS else ",".join(SECTIONS)
+    names = [n.strip() for n in os.environ.get("BENCH_SECTIONS", default).split(",")]
     unknown = [n for n in names if n not in SECTIONS]
     if unknown:
         print(f"unknown bench section(s): {', '.join(unknown)}; known: {', '.join(SECTIONS)}")

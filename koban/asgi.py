@@ -5,6 +5,7 @@ read by the settings). Static files are served by WhiteNoise's middleware (see s
 """
 
 import os
+import sys
 
 from django.conf import settings
 from django.core.asgi import get_asgi_application
@@ -25,8 +26,11 @@ from koban.middleware import (  # noqa: E402
     forward_daphne_close_reasons,
 )
 
-cap_daphne_request_bodies(settings.KOBAN_MAX_UPLOAD_BODY_BYTES)
-forward_daphne_close_reasons()
+# Daphne (tests start it; `runserver` is Daphne's) needs both patches; uvicorn, the server of
+# koban/server.py, streams bodies through BodySizeLimit and sends close reasons itself.
+if "daphne.server" in sys.modules:
+    cap_daphne_request_bodies(settings.KOBAN_MAX_UPLOAD_BODY_BYTES)
+    forward_daphne_close_reasons()
 
 application = ProtocolTypeRouter(
     {

@@ -335,7 +335,7 @@ _require(
     "KOBAN_SESSION_IDLE_MINUTES must not be longer than KOBAN_SESSION_MAX_HOURS",
 )
 SESSION_COOKIE_AGE = KOBAN_SESSION_MAX_HOURS * 3600  # the row's life; idleness is checked apart
-SESSION_SAVE_EVERY_REQUEST = True
+# (SESSION_SAVE_EVERY_REQUEST: see "Performance" below.)
 # The browser forgets the cookie when it closes; the server enforces the idle limit.
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 
@@ -472,8 +472,9 @@ REST_FRAMEWORK = {
         "user": KOBAN_API_RATE_USER,
         "auth_token": KOBAN_API_RATE_TOKEN,
     },
-    # The client's address is REMOTE_ADDR (Daphne's --proxy-headers puts the proxy's
-    # X-Forwarded-For there): a header a client sends itself must not reset its count.
+    # The client's address is REMOTE_ADDR (uvicorn sets it from X-Forwarded-For only for a peer
+    # in FORWARDED_ALLOW_IPS, koban/server.py): a header a client sends itself must not reset
+    # its count.
     "NUM_PROXIES": 0,
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
@@ -694,3 +695,29 @@ CONTENT_SECURITY_POLICY = {
         "form-action": [csp.SELF],
     },
 }
+
+# --- Performance (issue 14; docs/performance.md) -------------------------------------------------
+# Web processes: KOBAN_WEB_WORKERS and friends are read by the server's configuration
+# (koban/server.py), not here. The session's last-seen time is written at most once a minute
+# (dashboard/security/sessions.py), so a request that changes nothing writes nothing.
+SESSION_SAVE_EVERY_REQUEST = False
+# Routes /bench/trivial/, the bench's baseline view (bench/views.py); never on in production.
+KOBAN_BENCH_VIEWS = env_bool("KOBAN_BENCH_VIEWS", False)
+# The change history's context (who, which URL) is attached to the queries of writing requests
+# only: no GET writes a tracked table, and the context costs a set_config on every query.
+PGHISTORY_MIDDLEWARE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
+# Web processes borrow database connections from a pool (psycopg_pool, per process) instead of
+# opening one per request: under ASGI each request runs on a thread of its own, so a persistent
+# connection could not be reused, and a new connection costs more than a list page's queries.
+# A request waits at most WEB_STATEMENT_TIMEOUT_SECONDS for a free one (default 30).
+KOBAN_DB_POOL_SIZE = env_int("KOBAN_DB_POOL_SIZE", 10)
+if KOBAN_PROCESS == "web" and KOBAN_DB_POOL_SIZE:
+    _require(
+        DATABASES["default"]["CONN_MAX_AGE"] == 0,
+        "DB_CONN_MAX_AGE must be 0 in web processes, whose connections come from a pool",
+    )
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+        "min_size": min(2, KOBAN_DB_POOL_SIZE),
+        "max_size": KOBAN_DB_POOL_SIZE,
+        "timeout": WEB_STATEMENT_TIMEOUT_SECONDS or 30,
+    }

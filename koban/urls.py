@@ -1,5 +1,6 @@
 """Top-level URLs: each app owns its own urls module."""
 
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
@@ -29,3 +30,9 @@ urlpatterns = [
     # Dashboard pages (operations map, follow-up board, my work).
     path("", include("dashboard.urls")),
 ]
+
+# The API-under-load bench's baseline view (bench/api_load.py); off unless KOBAN_BENCH_VIEWS.
+if settings.KOBAN_BENCH_VIEWS:
+    from bench.views import trivial
+
+    urlpatterns.append(path("bench/trivial/", trivial, name="bench-trivial"))

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# `make run`: migrate, load the Lisbon demo, then web (Daphne), Celery worker and beat together.
+# `make run`: migrate, load the Lisbon demo, then web (gunicorn: one uvicorn process per core,
+# KOBAN_WEB_WORKERS to change it; koban/server.py), Celery worker and beat together.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$PWD/.venv/bin:$PATH"

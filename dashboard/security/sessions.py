@@ -29,8 +29,15 @@ def mark_login(session: Any) -> None:
     session[SEEN_AT] = now
 
 
+# Requests within this many seconds of the last noted one leave the session unchanged, so a
+# busy screen writes its session row once a minute, not at every request (issue 14).
+SEEN_AT_RESOLUTION_SECONDS = 60
+
+
 def note_request(session: Any) -> None:
-    session[SEEN_AT] = int(time.time())
+    now = int(time.time())
+    if now - session.get(SEEN_AT, 0) >= SEEN_AT_RESOLUTION_SECONDS:
+        session[SEEN_AT] = now
 
 
 def note_live_activity(session_key: str | None) -> None:

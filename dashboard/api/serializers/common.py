@@ -9,7 +9,7 @@ from typing import Any
 from django.contrib.gis.geos import Point
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
-from rest_framework_gis.fields import GeometryField
+from rest_framework_gis.fields import GeoJsonDict, GeometryField
 
 from incidents import selectors
 
@@ -44,6 +44,16 @@ class PointField(GeometryField):
     def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("precision", 6)
         super().__init__(**kwargs)
+
+    def to_representation(self, value: Any) -> Any:
+        """A 2D point straight from its coordinates (issue 14): the generic path goes through
+        GDAL's GeoJSON writer and a JSON parse per row, a quarter of a list page's time."""
+        if isinstance(value, Point) and not value.empty and not value.hasz and not self.transform:
+            x, y = value.coords
+            if self.precision is not None:
+                x, y = round(x, self.precision), round(y, self.precision)
+            return GeoJsonDict({"type": "Point", "coordinates": [x, y]})
+        return super().to_representation(value)
 
     def to_internal_value(self, value: Any) -> Point | None:
         if value is None:
