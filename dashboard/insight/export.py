@@ -24,6 +24,17 @@ def closure_csv_rows(data: dict[str, Any], chart: str, breakdown: str) -> list[l
             [r["week"], r["incidents_reopened"], r["incidents_resolved"], r["concerns_reopened"]]
             for r in rows
         ]
+    if chart == "feedback":
+        return [[_KEY_HEADER[breakdown], "answers", "mean_score", "solved", "solved_percent"]] + [
+            [
+                r["key"],
+                r["answers"],
+                _blank(r["mean_score"]),
+                r["solved"],
+                "" if r["solved_percent"] is None else f"{r['solved_percent']:.1f}",
+            ]
+            for r in data["feedback"][breakdown]
+        ]
     header = [_KEY_HEADER[breakdown], "incidents"]
     for name, _ in MILESTONES:
         header += [f"{name}_count", f"{name}_median_hours", f"{name}_p90_hours"]
@@ -61,6 +72,10 @@ def chart_strings() -> dict[str, str]:
         "incidents_reopened": gettext("Incidents reopened"),
         "incidents_resolved": gettext("Incidents resolved"),
         "concerns_reopened": gettext("Concerns reopened"),
+        "answers": gettext("Answers"),
+        "mean_score": gettext("Mean score (1 to 5)"),
+        "solved": gettext("Solved (4 or 5)"),
+        "solved_percent": gettext("Share solved"),
         "loading": gettext("Loading…"),
         "load_failed": gettext("Could not load the figures. Try again."),
     }

@@ -18,7 +18,7 @@ from incidents.selectors_insight import InsightScope
 from ..api.filters import AwareDateTimeField, CategoryListField, ChoiceListField, IdListField
 
 BREAKDOWNS = ("week", "area", "category", "priority")
-CHARTS = ("response_times", "followups", "reopened")
+CHARTS = ("response_times", "followups", "reopened", "feedback")
 
 
 def _joined(query: QueryDict, *names: str) -> dict[str, str]:

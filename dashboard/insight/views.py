@@ -2,6 +2,8 @@
 
 Supervisors and administrators only (officers get 403); what they see goes through the
 visibility selectors inside `incidents.selectors_insight` and `incidents.selectors_briefing`.
+Residents' feedback comes from `residents.selectors` and is composed here: the domain's insight
+selectors do not know the resident loop.
 """
 
 from __future__ import annotations
@@ -26,7 +28,8 @@ from rest_framework.views import APIView
 from incidents import roles
 from incidents.models import Area, Category
 from incidents.selectors_briefing import shift_briefing
-from incidents.selectors_insight import closure_quality
+from incidents.selectors_insight import InsightScope, closure_quality
+from residents.selectors import feedback_scores, feedback_summary
 
 from ..api.permissions import SeesEverything
 from .export import chart_strings, closure_csv_rows
@@ -48,6 +51,15 @@ def supervisor_page(view: View) -> View:
     return wrapper
 
 
+def closure_figures(user: Any, scope: InsightScope, only: str | None = None) -> dict[str, Any]:
+    """The closure-quality figures (one query per chart) with the residents' feedback scores,
+    or one chart's (`only`)."""
+    data = closure_quality(user, scope, only=only)
+    if only in (None, "feedback"):
+        data["feedback"] = feedback_scores(user, scope)
+    return data
+
+
 def _parishes():
     return Area.objects.filter(kind=Area.Kind.PARISH).only("id", "name")
 
@@ -66,6 +78,11 @@ def briefing(request: HttpRequest) -> HttpResponse:
         end=data.get("until"),
     )
     context["selected_areas"] = set(data.get("area") or ())
+    brief = context["briefing"]
+    context["feedback"] = feedback_summary(
+        request.user,
+        InsightScope(start=brief.start, end=brief.end, areas=tuple(data.get("area") or ())),
+    )
     return render(request, "dashboard/briefing.html", context)
 
 
@@ -93,7 +110,7 @@ class ClosureDataView(APIView):
         form = InsightFilterForm.from_query(request.query_params)
         if not form.is_valid():
             raise ValidationError(form.errors)
-        return Response(closure_quality(request.user, form.scope()))
+        return Response(closure_figures(request.user, form.scope()))
 
 
 @supervisor_page
@@ -105,10 +122,11 @@ def closure_export(request: HttpRequest) -> HttpResponse:
     chart = form.cleaned_data["chart"]
     breakdown = form.cleaned_data.get("breakdown") or "week"
     rows = closure_csv_rows(
-        closure_quality(request.user, form.scope(), only=chart), chart, breakdown
+        closure_figures(request.user, form.scope(), only=chart), chart, breakdown
     )
     response = HttpResponse(content_type="text/csv; charset=utf-8")
-    name = f"koban-{chart}-{breakdown}.csv" if chart == "response_times" else f"koban-{chart}.csv"
+    grouped = chart in ("response_times", "feedback")
+    name = f"koban-{chart}-{breakdown}.csv" if grouped else f"koban-{chart}.csv"
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     csv.writer(response).writerows(rows)
     return response

@@ -118,7 +118,34 @@ function reopened(section, data) {
   return table([w("week"), ...cols.map(w)], rows.map((r) => [r.week, ...cols.map((k) => String(r[k]))]));
 }
 
-const CHARTS = { response_times: responseTimes, followups, reopened };
+// Residents' answers (1-5): how many (bars), the mean score and the share of 4-5 (lines).
+function feedback(section, data) {
+  const breakdown = section.dataset.breakdown;
+  const rows = data.feedback?.[breakdown] ?? [];
+  chart(section, {
+    type: "bar",
+    data: {
+      labels: rows.map((r) => keyLabel(breakdown, r.key)),
+      datasets: [
+        { label: w("answers"), data: rows.map((r) => r.answers), backgroundColor: "#9fb7d9", yAxisID: "y", order: 2 },
+        { type: "line", label: w("mean_score"), data: rows.map((r) => r.mean_score), borderColor: "#1c5fb8", backgroundColor: "#1c5fb8", yAxisID: "score", order: 1 },
+        { type: "line", label: w("solved_percent"), data: rows.map((r) => r.solved_percent), borderColor: "#1b7f3b", backgroundColor: "#1b7f3b", borderDash: [6, 4], yAxisID: "share", order: 0 },
+      ],
+    },
+    options: {
+      scales: {
+        y: { beginAtZero: true, ticks: { precision: 0 }, title: { display: true, text: w("answers") } },
+        score: { position: "right", min: 1, max: 5, title: { display: true, text: w("mean_score") } },
+        share: { position: "right", min: 0, max: 100, grid: { drawOnChartArea: false }, ticks: { callback: (v) => `${v} %` } },
+      },
+    },
+  });
+  const cols = ["answers", "mean_score", "solved", "solved_percent"];
+  return table([w(breakdown), ...cols.map(w)], rows.map((r) => [keyLabel(breakdown, r.key),
+    String(r.answers), num(r.mean_score), String(r.solved), r.solved_percent === null ? "—" : `${num(r.solved_percent)} %`]));
+}
+
+const CHARTS = { response_times: responseTimes, followups, reopened, feedback };
 
 function params(f) {
   return { days: f.days, area: f.area, category: f.category, priority: f.priority };
@@ -155,8 +182,8 @@ async function load() {
 renderPriorityChecks();
 applyUrl();
 form.addEventListener("change", debounce(() => load().catch(() => { statusBox.textContent = w("load_failed"); }), 250));
-document.querySelector(".breakdown-choice")?.addEventListener("change", (e) => {
+document.querySelectorAll(".breakdown-choice").forEach((choice) => choice.addEventListener("change", (e) => {
   e.target.closest("[data-chart]").dataset.breakdown = e.target.value;
   if (lastData) draw(lastData);
-});
+}));
 load().catch(() => { statusBox.textContent = w("load_failed"); });
