@@ -656,6 +656,7 @@ SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] = {
     "ConcernStatusEnum": "incidents.models.choices.ConcernStatus",
     "FollowUpStatusEnum": "incidents.models.choices.FollowUpStatus",
     "PatrolStatusEnum": "incidents.models.choices.PatrolStatus",
+    "ConcernPlanEntryKindEnum": "incidents.models.concerns.ConcernPlanEntry.Kind",
 }
 
 # --- Browser security (CSP) ----------------------------------------------------------------------
