@@ -16,6 +16,10 @@ const files = {
   "ol/dist/ol.js": "ol/ol.js",
   "ol/ol.css": "ol/ol.css",
   "ol/LICENSE.md": "ol/LICENSE.md",
+  // Not used by the pages: the browser tests inject it to check every page's accessibility.
+  "axe-core/axe.min.js": "axe-core/axe.min.js",
+  "axe-core/LICENSE": "axe-core/LICENSE",
+  "axe-core/LICENSE-3RD-PARTY.txt": "axe-core/LICENSE-3RD-PARTY.txt",
 };
 rmSync(out, { recursive: true, force: true });
 const versions = {};

@@ -67,6 +67,10 @@ def koban_config(context: template.Context) -> dict[str, Any]:
             "roles": sorted(roles.role_names(user)),
             "sees_everything": roles.sees_everything(user),
             "can_assign": roles.sees_everything(user),
+            # Dispatch (issue 12): supervisors send any unit; officers their own patrol only
+            # where the force allows it (the domain decides; this only shapes the panel).
+            "can_dispatch": roles.sees_everything(user)
+            or (settings.KOBAN_OFFICERS_MAY_DISPATCH_OWN_PATROL and roles.is_operational(user)),
             "areas": sorted(selectors.user_area_ids(user)),
         },
         "language": language,
@@ -196,4 +200,21 @@ def ui_strings() -> dict[str, str]:
         "partners": gettext("Partners"),
         "zoom_in": gettext("Zoom in"),
         "zoom_out": gettext("Zoom out"),
+        # Dispatch (issue 12)
+        "dispatch": gettext("Dispatch"),
+        "dispatch_title": gettext("Send a unit"),
+        "dispatch_nearest": gettext("Nearest available patrols"),
+        "dispatch_none": gettext("No patrol is available."),
+        "dispatch_officer": gettext("Officer (optional)"),
+        "dispatch_officer_only": gettext("Send only the officer"),
+        "dispatch_no_officer": gettext("No officer"),
+        "unit": gettext("Unit"),
+        "reassign_to": gettext("Send instead"),
+        "stand_down": gettext("Stand down"),
+        "position_age": gettext("position {age}"),
+        "no_position": gettext("no position"),
+        "my_incidents": gettext("Incidents sent to me"),
+        "no_incidents_sent": gettext("No incident sent to you or your patrol."),
+        "timeline_reassigned": gettext("Unit changed"),
+        "timeline_stood_down": gettext("Unit stood down"),
     }

@@ -3,6 +3,7 @@ adapters and commands call these; nothing else writes through the ORM."""
 
 from .areas import area_import_geojson, stations_import_geojson
 from .concerns import concern_add_note, concern_create, concern_transition, concern_update
+from .dispatch import incident_dispatch, incident_reassign, incident_stand_down
 from .followups import (
     followup_assign,
     followup_cancel,
@@ -10,8 +11,16 @@ from .followups import (
     followup_reassign,
     followup_start,
 )
-from .incidents import (
+from .imports import (
+    ConcernSignalResult,
+    PositionResult,
     UpsertResult,
+    concern_signal_record,
+    content_hash_of,
+    incident_upsert_external,
+    patrol_position_record,
+)
+from .incidents import (
     incident_add_note,
     incident_assign,
     incident_create,
@@ -19,20 +28,29 @@ from .incidents import (
     incident_move,
     incident_transition,
     incident_update,
-    incident_upsert_external,
 )
-from .patrols import patrol_create, patrol_record_position, patrol_set_status
+from .patrols import (
+    patrol_create,
+    patrol_follow_work,
+    patrol_record_position,
+    patrol_set_status,
+    patrol_update,
+)
 from .people import access_record, audit_log_searched, reporter_contact_reveal
 
 __all__ = [
+    "ConcernSignalResult",
+    "PositionResult",
     "UpsertResult",
     "access_record",
     "area_import_geojson",
     "audit_log_searched",
     "concern_add_note",
     "concern_create",
+    "concern_signal_record",
     "concern_transition",
     "concern_update",
+    "content_hash_of",
     "followup_assign",
     "followup_cancel",
     "followup_complete",
@@ -41,14 +59,20 @@ __all__ = [
     "incident_add_note",
     "incident_assign",
     "incident_create",
+    "incident_dispatch",
     "incident_link_concern",
     "incident_move",
+    "incident_reassign",
+    "incident_stand_down",
     "incident_transition",
     "incident_update",
     "incident_upsert_external",
     "patrol_create",
+    "patrol_follow_work",
+    "patrol_position_record",
     "patrol_record_position",
     "patrol_set_status",
+    "patrol_update",
     "reporter_contact_reveal",
     "stations_import_geojson",
 ]

@@ -3,6 +3,7 @@
 import {
   api, clearFormErrors, config, fmtDateTime, fmtWhen, h, label, showFormErrors, t,
 } from "./core.js";
+import { dispatchSection } from "./dispatch-ui.js";
 import { assignForm, compareFollowups, followupCard } from "./followups-ui.js";
 import { concernSvg, incidentSvg } from "./symbols.js";
 
@@ -128,6 +129,7 @@ export class DetailPanel {
     const body = h("div", { class: "panel-body" },
       this.facts(kind, d),
       this.statusActions(kind, d),
+      kind === "incident" ? dispatchSection(this, d) : null,
       kind === "incident" && d.has_reporter_contact ? this.reporter(d) : null,
       this.links(kind, d),
       this.followups(kind, d),
@@ -316,7 +318,7 @@ export class DetailPanel {
       h("ol", { class: "timeline" }, entries.map((e) => h("li", { class: `tl tl-${e.kind}` },
         h("div", { class: "tl-head" },
           h("span", { class: "tl-kind" }, t(`timeline_${e.kind}`)),
-          e.kind === "status" && e.to_status ? h("span", { class: "tl-status" },
+          e.to_status ? h("span", { class: "tl-status" },
             ` ${label(statusKind(kind), e.from_status)} → ${label(statusKind(kind), e.to_status)}`) : null,
           h("time", { datetime: e.created_at, title: fmtDateTime(e.created_at) }, fmtWhen(e.created_at))),
         e.text ? h("p", { class: "tl-text" }, e.text) : null,

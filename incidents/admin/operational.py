@@ -1,94 +1,21 @@
-"""Admin for every model. Operational writes go through the services, like everywhere else;
-the timeline, outbox and access log are read-only records."""
+"""Incidents, concerns, patrols and follow-ups: every add and change goes through the
+services (timeline, outbox and the domain's rules included); a field the service does not
+change is read-only; nothing is deleted from here."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from django.contrib import admin
-from django.contrib.gis import admin as gis_admin
-from django.contrib.gis.forms.widgets import OSMWidget
 from django.http import HttpRequest
 
-from . import services
-from .models import (
-    AccessPurpose,
-    Area,
-    Category,
-    FollowUp,
-    Incident,
-    NeighbourhoodConcern,
-    OfficerProfile,
-    OutboxEvent,
-    Patrol,
-    PatrolPosition,
-    PersonalDataAccess,
-    PoliceStation,
-    TimelineEntry,
-)
-
-
-class LocalOSMWidget(OSMWidget):
-    """Django's map widget with OpenLayers served from static/vendor instead of a CDN."""
-
-    default_lon = -9.14
-    default_lat = 38.72
-    default_zoom = 12
-
-    class Media:
-        extend = False
-        css = {"all": ("vendor/ol/ol.css", "gis/css/ol3.css")}
-        js = ("vendor/ol/ol.js", "gis/js/OLMapWidget.js")
-
-
-class MapAdmin(gis_admin.GISModelAdmin):
-    gis_widget = LocalOSMWidget
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-
-@admin.register(Area)
-class AreaAdmin(MapAdmin):
-    list_display = ("name", "code", "kind", "parent")
-    list_filter = ("kind",)
-    search_fields = ("name", "code")
-
-
-@admin.register(PoliceStation)
-class PoliceStationAdmin(MapAdmin):
-    list_display = ("name", "kind", "address", "area")
-    list_filter = ("kind",)
-    search_fields = ("name", "address")
-
-
-@admin.register(Category)
-class CategoryAdmin(admin.ModelAdmin):
-    list_display = ("code", "name_pt", "name_en", "active", "sort_order")
-    list_editable = ("active", "sort_order")
-
-
-class TimelineInline(admin.TabularInline):
-    model = TimelineEntry
-    fields = ("created_at", "kind", "actor", "actor_label", "from_status", "to_status", "text")
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
+from .. import services
+from ..models import FollowUp, Incident, NeighbourhoodConcern, Patrol
+from .base import MapAdmin, ServiceAdmin, TimelineInline
 
 
 @admin.register(Incident)
-class IncidentAdmin(MapAdmin):
+class IncidentAdmin(ServiceAdmin, MapAdmin):
     list_display = ("reference", "title", "category", "priority", "status", "area", "reported_at")
     list_filter = ("status", "priority", "category", "area", "source")
     search_fields = ("reference", "title", "address", "external_id")
@@ -120,6 +47,17 @@ class IncidentAdmin(MapAdmin):
         "created_at",
         "updated_at",
     )
+    # What incident_update changes, and the concern (incident_link_concern).
+    changeable = (
+        "title",
+        "description",
+        "address",
+        "priority",
+        "occurred_at",
+        "category",
+        "location",
+        "concern",
+    )
     inlines = [TimelineInline]
     list_select_related = ("category", "area")
 
@@ -138,21 +76,12 @@ class IncidentAdmin(MapAdmin):
                 occurred_at=data.get("occurred_at"),
             )
             obj.pk = created.pk
+            if data.get("concern") is not None:
+                services.incident_link_concern(
+                    incident=created, concern=data["concern"], actor=request.user
+                )
             return
-        changes = {
-            k: data[k]
-            for k in form.changed_data
-            if k
-            in (
-                "title",
-                "description",
-                "address",
-                "priority",
-                "occurred_at",
-                "category",
-                "location",
-            )
-        }
+        changes = {k: data[k] for k in form.changed_data if k != "concern"}
         if changes:
             services.incident_update(incident=obj.pk, actor=request.user, **changes)
         if "concern" in form.changed_data:
@@ -165,14 +94,8 @@ class IncidentAdmin(MapAdmin):
 # need-to-know reveal with a purpose (incidents.services.reporter_contact_reveal).
 
 
-@admin.register(AccessPurpose)
-class AccessPurposeAdmin(admin.ModelAdmin):
-    list_display = ("code", "name_pt", "name_en", "needs_text", "active", "sort_order")
-    list_editable = ("active", "sort_order")
-
-
 @admin.register(NeighbourhoodConcern)
-class ConcernAdmin(MapAdmin):
+class ConcernAdmin(ServiceAdmin, MapAdmin):
     list_display = (
         "reference",
         "title",
@@ -184,7 +107,37 @@ class ConcernAdmin(MapAdmin):
     )
     list_filter = ("status", "priority", "category", "area")
     search_fields = ("reference", "title", "address")
-    readonly_fields = ("reference", "status", "area", "created_at", "updated_at")
+    readonly_fields = ("reference", "status", "area", "source", "external_id", "created_at")
+    fields = (
+        "reference",
+        "status",
+        "title",
+        "description",
+        "category",
+        "priority",
+        "raised_by",
+        "location",
+        "address",
+        "area",
+        "partners",
+        "next_review_on",
+        "owner",
+        "source",
+        "external_id",
+        "created_at",
+    )
+    # What concern_update changes.
+    changeable = (
+        "title",
+        "description",
+        "priority",
+        "partners",
+        "next_review_on",
+        "address",
+        "category",
+        "owner",
+        "location",
+    )
     inlines = [TimelineInline]
 
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
@@ -205,48 +158,67 @@ class ConcernAdmin(MapAdmin):
             )
             obj.pk = created.pk
             return
-        allowed = (
-            "title",
-            "description",
-            "priority",
-            "partners",
-            "next_review_on",
-            "address",
-            "category",
-            "owner",
-            "location",
-        )
-        changes = {k: data[k] for k in form.changed_data if k in allowed}
+        changes = {k: data[k] for k in form.changed_data}
         if changes:
             services.concern_update(concern=obj.pk, actor=request.user, **changes)
 
 
-class PositionInline(admin.TabularInline):
-    model = PatrolPosition
-    fields = ("recorded_at", "location", "speed_kmh", "source")
-    readonly_fields = fields
-    extra = 0
-    max_num = 0
-    ordering = ("-recorded_at",)
-
-
 @admin.register(Patrol)
-class PatrolAdmin(MapAdmin):
+class PatrolAdmin(ServiceAdmin, MapAdmin):
     list_display = ("call_sign", "kind", "status", "area", "last_position_at")
     list_filter = ("status", "kind", "area")
     search_fields = ("call_sign", "vehicle_id")
     filter_horizontal = ("members",)
     readonly_fields = ("last_position", "last_position_at")
+    fields = (
+        "call_sign",
+        "kind",
+        "status",
+        "area",
+        "members",
+        "vehicle_id",
+        "shift_starts_at",
+        "shift_ends_at",
+        "last_position",
+        "last_position_at",
+    )
+    # What patrol_update and patrol_set_status change.
+    changeable = (
+        "call_sign",
+        "kind",
+        "area",
+        "members",
+        "vehicle_id",
+        "shift_starts_at",
+        "shift_ends_at",
+        "status",
+    )
 
-
-@admin.register(PatrolPosition)
-class PatrolPositionAdmin(ReadOnlyAdmin, MapAdmin):
-    list_display = ("patrol", "recorded_at", "source")
-    list_filter = ("patrol",)
+    def save_model(self, request: HttpRequest, obj: Patrol, form: Any, change: bool) -> None:
+        data = form.cleaned_data
+        if not change:
+            created = services.patrol_create(
+                call_sign=data["call_sign"],
+                kind=data["kind"],
+                area=data.get("area"),
+                status=data["status"],
+                members=list(data.get("members") or []),
+                vehicle_id=data.get("vehicle_id"),
+                shift_starts_at=data.get("shift_starts_at"),
+                shift_ends_at=data.get("shift_ends_at"),
+            )
+            obj.pk = created.pk
+            return
+        changes = {k: data[k] for k in form.changed_data if k not in ("members", "status")}
+        members = list(data["members"]) if "members" in form.changed_data else None
+        if changes or members is not None:
+            services.patrol_update(patrol=obj.pk, actor=request.user, members=members, **changes)
+        if "status" in form.changed_data:
+            services.patrol_set_status(patrol=obj.pk, status=data["status"], actor=request.user)
 
 
 @admin.register(FollowUp)
-class FollowUpAdmin(admin.ModelAdmin):
+class FollowUpAdmin(ServiceAdmin):
     list_display = (
         "title",
         "incident",
@@ -260,6 +232,23 @@ class FollowUpAdmin(admin.ModelAdmin):
     list_filter = ("status", "tell_resident")
     raw_id_fields = ("incident", "concern")
     readonly_fields = ("status", "outcome", "completed_at", "resident_told_at", "assigned_by")
+    fields = (
+        "incident",
+        "concern",
+        "title",
+        "assignee",
+        "assignee_patrol",
+        "due_at",
+        "tell_resident",
+        *readonly_fields,
+    )
+    # What followup_reassign changes; the rest is the follow-up's own record.
+    changeable = ("assignee", "assignee_patrol", "due_at")
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> tuple[str, ...]:
+        if obj is not None and not obj.is_open:
+            return self.fields  # done or cancelled: only an open follow-up is reassigned
+        return super().get_readonly_fields(request, obj)
 
     def save_model(self, request: HttpRequest, obj: FollowUp, form: Any, change: bool) -> None:
         data = form.cleaned_data
@@ -276,34 +265,11 @@ class FollowUpAdmin(admin.ModelAdmin):
             )
             obj.pk = created.pk
             return
-        services.followup_reassign(
-            followup=obj.pk,
-            actor=request.user,
-            assignee=data.get("assignee"),
-            assignee_patrol=data.get("assignee_patrol"),
-            due_at=data["due_at"] if "due_at" in form.changed_data else None,
-        )
-
-
-@admin.register(TimelineEntry)
-class TimelineEntryAdmin(ReadOnlyAdmin):
-    list_display = ("created_at", "kind", "incident_id", "concern_id", "actor_id", "actor_label")
-    list_filter = ("kind",)
-
-
-@admin.register(OutboxEvent)
-class OutboxEventAdmin(ReadOnlyAdmin):
-    list_display = ("id", "kind", "entity_type", "entity_id", "created_at")
-    list_filter = ("kind",)
-
-
-@admin.register(PersonalDataAccess)
-class PersonalDataAccessAdmin(ReadOnlyAdmin):
-    list_display = ("at", "username", "action", "incident_id", "channel", "purpose_code", "purpose")
-    list_filter = ("action", "channel", "purpose_code")
-
-
-@admin.register(OfficerProfile)
-class OfficerProfileAdmin(admin.ModelAdmin):
-    list_display = ("user", "badge_number")
-    filter_horizontal = ("areas",)
+        if form.changed_data:
+            services.followup_reassign(
+                followup=obj.pk,
+                actor=request.user,
+                assignee=data.get("assignee"),
+                assignee_patrol=data.get("assignee_patrol"),
+                due_at=data["due_at"] if "due_at" in form.changed_data else None,
+            )
