@@ -134,34 +134,51 @@ TITLES = {
     "welfare_check": ["Idoso sem resposta há dias", "Pessoa desorientada na rua"],
     "other": ["Animal perdido", "Objeto suspeito"],
 }
-STREETS = [
-    "Rua de São Bento",
-    "Avenida Almirante Reis",
-    "Rua dos Fanqueiros",
-    "Largo do Intendente",
-    "Rua da Madalena",
-    "Rua Morais Soares",
-    "Rua do Benformoso",
-    "Calçada da Ajuda",
-    "Rua Maria Pia",
-    "Avenida de Roma",
-    "Rua de Campolide",
-    "Rua Actor Vale",
-    "Travessa do Fala-Só",
-    "Rua da Rosa",
-    "Rua Rodrigues Sampaio",
-]
+# Streets of each parish (by DICOFRE code): a demo incident's address is a street of the parish
+# its point falls in.
+STREETS = {
+    "110601": ["Rua da Aliança Operária", "Largo da Paz", "Rua Eduardo Bairrada"],  # Ajuda
+    "110602": ["Rua de Alcântara", "Rua Fradesso da Silveira", "Calçada da Tapada"],
+    "110654": ["Avenida da Igreja", "Rua Acácio de Paiva", "Rua Conde de Arnoso"],  # Alvalade
+    "110655": ["Avenida de Paris", "Avenida Guerra Junqueiro", "Praça de Londres"],  # Areeiro
+    "110656": ["Rua dos Anjos", "Rua Passos Manuel", "Largo do Intendente Pina Manique"],
+    "110657": ["Avenida da República", "Avenida de Berna", "Rua Filipe Folque"],
+    "110607": ["Rua do Beato", "Largo do Beato", "Rua de Xabregas"],  # Beato
+    "110658": ["Rua de Belém", "Rua Bartolomeu Dias", "Avenida da Torre de Belém"],
+    "110608": ["Estrada de Benfica", "Avenida do Uruguai", "Rua Cláudio Nunes"],  # Benfica
+    "110659": ["Rua Ferreira Borges", "Rua Saraiva de Carvalho", "Rua Coelho da Rocha"],
+    "110610": ["Rua de Campolide", "Rua General Taborda"],  # Campolide
+    "110611": ["Largo da Luz", "Rua Neves Costa", "Estrada de Carnide"],  # Carnide
+    "110660": ["Rua da Lapa", "Rua do Patrocínio", "Rua de Buenos Aires"],  # Estrela
+    "110618": ["Alameda das Linhas de Torres", "Largo do Paço do Lumiar"],  # Lumiar
+    "110621": ["Rua Direita de Marvila", "Avenida Marechal António de Spínola"],  # Marvila
+    "110661": ["Rua da Rosa", "Rua da Misericórdia", "Travessa da Queimada"],
+    "110633": ["Avenida de Berlim", "Avenida Cidade de Lourenço Marques"],  # Olivais
+    "110662": ["Alameda dos Oceanos", "Rua do Bojador", "Avenida Dom João II"],
+    "110663": ["Rua da Penha de França", "Rua Francisco Pedro Curado", "Rua Sousa Viterbo"],
+    "110664": ["Largo da Charneca", "Rua Direita da Ameixoeira"],  # Santa Clara
+    "110665": ["Rua dos Fanqueiros", "Rua da Madalena", "Rua Augusta"],  # Santa Maria Maior
+    "110666": ["Rua Rodrigues Sampaio", "Rua do Salitre", "Rua da Alegria"],  # Santo António
+    "110639": ["Rua de São Domingos de Benfica", "Estrada das Laranjeiras"],
+    "110667": ["Rua da Graça", "Largo da Graça", "Calçada de São Vicente"],  # São Vicente
+}
+# category, title, place, the place's parish (DICOFRE)
 CONCERNS = [
-    ("noise", "Ruído de bar todos os fins de semana", "Largo do Intendente"),
-    ("noise", "Esplanada com música até às 3h", "Rua da Rosa"),
-    ("public_space", "Passagem inferior sem iluminação", "Avenida de Ceuta"),
-    ("traffic_parking", "Estacionamento abusivo junto à escola", "Rua Actor Vale"),
-    ("vandalism", "Grafitos recorrentes no jardim", "Jardim do Arco do Cego"),
-    ("public_order", "Concentração noturna no miradouro", "Miradouro de Santa Catarina"),
-    ("neighbour_dispute", "Conflitos recorrentes num prédio", "Rua Morais Soares"),
-    ("public_space", "Lixo acumulado em logradouro", "Rua do Benformoso"),
-    ("theft", "Furtos em viaturas no parque", "Avenida de Berlim"),
-    ("welfare_check", "Idosos isolados no bairro", "Bairro da Boavista"),
+    ("noise", "Ruído de bar todos os fins de semana", "Largo do Intendente Pina Manique", "110656"),
+    ("noise", "Esplanada com música até às 3h", "Rua da Rosa", "110661"),
+    ("public_space", "Passagem inferior sem iluminação", "Avenida de Ceuta", "110602"),
+    (
+        "traffic_parking",
+        "Estacionamento abusivo junto à escola",
+        "Rua Francisco Pedro Curado",
+        "110663",
+    ),
+    ("vandalism", "Grafitos recorrentes no jardim", "Jardim do Arco do Cego", "110655"),
+    ("public_order", "Concentração noturna no miradouro", "Miradouro de Santa Catarina", "110661"),
+    ("neighbour_dispute", "Conflitos recorrentes num prédio", "Rua dos Anjos", "110656"),
+    ("public_space", "Lixo acumulado em logradouro", "Rua da Graça", "110667"),
+    ("theft", "Furtos em viaturas no parque", "Avenida de Berlim", "110633"),
+    ("welfare_check", "Idosos isolados no bairro", "Bairro da Boavista", "110608"),
 ]
 FIRST = ["Maria", "José", "Ana", "Manuel", "Rita", "Paulo", "Helena", "Luís", "Teresa", "Pedro"]
 LAST = ["Almeida", "Gomes", "Martins", "Lopes", "Marques", "Carvalho", "Ribeiro", "Pinto"]
@@ -282,6 +299,7 @@ def _generate(users: dict, rng: random.Random, count: int, now: datetime) -> Non
         patrols.append(patrol)
 
     codes, weights = zip(*CATEGORY_WEIGHTS.items(), strict=True)
+    areas_of = {o.pk: set(o.officer.areas.values_list("id", flat=True)) for o in officers}
     created: list[Incident] = []
     for n in range(count):
         category = rng.choices(codes, weights)[0]
@@ -325,7 +343,7 @@ def _generate(users: dict, rng: random.Random, count: int, now: datetime) -> Non
             title=rng.choice(TITLES[category]),
             description="",
             location=_random_point_in(area, rng),
-            address=f"{rng.choice(STREETS)}, {rng.randint(1, 180)}",
+            address=f"{rng.choice(STREETS[area.code])}, {rng.randint(1, 180)}",
             reported_at=reported,
             occurred_at=reported - timedelta(minutes=rng.randint(0, 40)),
             source="demo",
@@ -337,17 +355,24 @@ def _generate(users: dict, rng: random.Random, count: int, now: datetime) -> Non
                 incident=incident, to_status=target, actor=supervisor, note="Sem fundamento."
             )
         else:
+            # An officer of the parish moves it on (the domain refuses one who does not work
+            # there); a parish without one is the supervisor's.
+            local = [o for o in officers if area.id in areas_of[o.pk]] or [supervisor]
             for step in incident_status_path(incident.status, target) or []:
                 services.incident_transition(
-                    incident=incident, to_status=step, actor=rng.choice(officers)
+                    incident=incident, to_status=step, actor=rng.choice(local)
                 )
         created.append(incident)
 
     concerns = []
-    for i, (category, title, place) in enumerate(CONCERNS * 3):
+    by_code = {p.code: p for p in parishes}
+    for i, (category, title, place, code) in enumerate(CONCERNS * 3):
         if i >= 30:
             break
-        area = parishes[(i * 7) % len(parishes)]
+        area = by_code[code]
+        if i >= len(CONCERNS):  # the same problem elsewhere, at a street of that parish
+            area = parishes[(i * 7) % len(parishes)]
+            place = rng.choice(STREETS[area.code])
         concern = services.concern_create(
             actor=supervisor,
             title=f"{title} ({area.name})",
@@ -370,7 +395,6 @@ def _generate(users: dict, rng: random.Random, count: int, now: datetime) -> Non
         concerns.append(concern)
 
     open_ones = [x for x in created if x.is_open or x.status == IncidentStatus.RESOLVED]
-    areas_of = {o.pk: set(o.officer.areas.values_list("id", flat=True)) for o in officers}
     for i, item in enumerate(open_ones[:30] + concerns[:12]):
         is_concern = not isinstance(item, Incident)
         area_officers = [o for o in officers if item.area_id in areas_of[o.pk]] or officers

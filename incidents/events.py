@@ -18,6 +18,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils.module_loading import import_string
 
+from .audience import Audience, audience_of, item_audiences, key_of
 from .models import FollowUp, Incident, NeighbourhoodConcern, OutboxEvent, Patrol, TimelineEntry
 
 logger = logging.getLogger(__name__)
@@ -73,6 +74,108 @@ def emit(
     )
     transaction.on_commit(lambda: _publish_after_commit(event.id))
     return event
+
+
+# --- Addressing: each event goes to the item's audience (incidents.audience) ---------------------
+
+# What `before` holds: the audiences of an item and its follow-ups, read before the change.
+Audiences = dict[tuple[str, int], Audience]
+
+
+def _emit_to(
+    kind: str, entity_type: str, entity_id: int, audience: Audience, payload: dict
+) -> None:
+    emit(
+        kind,
+        entity_type=entity_type,
+        entity_id=entity_id,
+        area_ids=audience.area_ids,
+        user_ids=audience.user_ids,
+        payload=payload,
+    )
+
+
+def _emit_change(
+    entity_type: str, entity_id: int, payload: dict, now: Audience, before: Audience | None
+) -> None:
+    """`<entity>.removed` to whom the change took the row from, then `<entity>.upserted` to
+    whoever sees it now. In that order: someone in both (an area lost, an assignment kept)
+    ends with the row."""
+    left = before - now if before is not None else Audience()
+    if left:
+        _emit_to(f"{entity_type}.removed", entity_type, entity_id, left, {"id": entity_id})
+    _emit_to(f"{entity_type}.upserted", entity_type, entity_id, now, payload)
+
+
+def emit_item(
+    item: Incident | NeighbourhoodConcern,
+    before: Audiences | None = None,
+    *,
+    also_user_ids: Iterable[int | None] = (),
+) -> None:
+    """An incident or concern changed: its event to its audience, plus its follow-ups' events
+    where the change moved them too (a move takes them to another area).
+
+    `before` is `item_audiences(item)` read before the change (None for a new item);
+    `also_user_ids` are people who saw it before through a path already changed (a reassigned
+    officer), counted in the audience it may have left.
+    """
+    before = dict(before or {})
+    key = key_of(item)
+    extra = Audience.of(user_ids=also_user_ids)
+    if extra:
+        before[key] = before.get(key, Audience()) | extra
+    now = item_audiences(item)
+    payload = incident_payload(item) if isinstance(item, Incident) else concern_payload(item)
+    _emit_change(key[0], item.pk, payload, now[key], before.get(key))
+    moved = [
+        pk
+        for (kind, pk), was in before.items()
+        if kind == "followup" and was != now.get((kind, pk))
+    ]
+    for followup in FollowUp.objects.filter(pk__in=moved).order_by("pk"):
+        key = ("followup", followup.pk)
+        _emit_change("followup", followup.pk, followup_payload(followup), now[key], before[key])
+
+
+def emit_followup(followup: FollowUp, before: Audiences | None = None) -> None:
+    """A follow-up changed: its event, and its item's when the change gave the item to someone
+    or took it from someone (its assignees see the item).
+
+    `before` is `audiences(followup, followup.item)` read before a change of assignee (the
+    item's alone for a new follow-up); None when the change moves no one's view.
+    """
+    before = before or {}
+    item = followup.item
+    key = ("followup", followup.pk)
+    _emit_change(
+        "followup", followup.pk, followup_payload(followup), audience_of(followup), before.get(key)
+    )
+    item_key = key_of(item)
+    if item_key in before and before[item_key] != audience_of(item):
+        emit_item(item, before={item_key: before[item_key]})
+
+
+def emit_view_changes(items: dict[tuple[str, int], tuple[Any, Audiences]]) -> None:
+    """After a change of people elsewhere (a patrol's crew), the events of the items whose
+    audience it changed: `items` maps each item's key to (item, its audiences before)."""
+    for item, before in items.values():
+        if item_audiences(item) != before:
+            emit_item(item, before)
+
+
+def emit_timeline(item: Incident | NeighbourhoodConcern, entry: TimelineEntry) -> None:
+    """A timeline entry goes to whoever sees its item."""
+    _emit_to("timeline.added", key_of(item)[0], item.pk, audience_of(item), timeline_payload(entry))
+
+
+def emit_patrol(
+    patrol: Patrol, kind: str = "patrol.upserted", previous_area_id: int | None = None
+) -> None:
+    """Every operational user sees every patrol (audience.SEEN_BY_EVERY_OPERATIONAL_USER); the
+    areas say where it is and was, for readers of the outbox."""
+    audience = Audience.of(area_ids=[patrol.area_id, previous_area_id])
+    _emit_to(kind, "patrol", patrol.pk, audience, patrol_payload(patrol))
 
 
 # --- Payloads: small, map-ready, and free of personal data ---------------------------------------

@@ -2,8 +2,9 @@
 live event goes through `*_visible_to` / `event_visible_to`.
 
 Rule: supervisors and administrators see everything; an officer sees the items of their areas
-(and those areas' sub-areas) and the items assigned to them or to their patrol; integrators and
-anonymous users see no operational items.
+(and those areas' sub-areas) and the items assigned to them or to their patrol, or with a
+follow-up for them or their patrol (the paths are `incidents.audience.RULES`, which also
+address live events); integrators and anonymous users see no operational items.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from django.db.models import Exists, F, Func, OuterRef, Prefetch, Q, QuerySet, S
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from . import roles
+from . import audience, roles
 from .errors import InvalidInput
 from .models import (
     Area,
@@ -74,47 +75,25 @@ def user_patrol_ids(user: Any) -> set[int]:
 
 
 def incidents_visible_to(user: Any) -> QuerySet[Incident]:
-    qs = Incident.objects.all()
-    if roles.sees_everything(user):
-        return qs
-    if not roles.has_role(user, roles.OFFICER):
-        return qs.none()
-    mine = FollowUp.objects.filter(incident=OuterRef("pk")).filter(
-        Q(assignee=user) | Q(assignee_patrol__members=user)
-    )
-    return qs.filter(
-        Q(area_id__in=user_area_ids(user))
-        | Q(assigned_officer=user)
-        | Q(assigned_patrol__in=user_patrol_ids(user))
-        | Exists(mine)
-    )
+    return _visible(Incident, user)
 
 
 def concerns_visible_to(user: Any) -> QuerySet[NeighbourhoodConcern]:
-    qs = NeighbourhoodConcern.objects.all()
-    if roles.sees_everything(user):
-        return qs
-    if not roles.has_role(user, roles.OFFICER):
-        return qs.none()
-    mine = FollowUp.objects.filter(concern=OuterRef("pk")).filter(
-        Q(assignee=user) | Q(assignee_patrol__members=user)
-    )
-    return qs.filter(Q(area_id__in=user_area_ids(user)) | Q(owner=user) | Exists(mine))
+    return _visible(NeighbourhoodConcern, user)
 
 
 def followups_visible_to(user: Any) -> QuerySet[FollowUp]:
-    qs = FollowUp.objects.all()
+    return _visible(FollowUp, user)
+
+
+def _visible(model: type[Any], user: Any) -> QuerySet[Any]:
+    """The rule of `incidents.audience` (RULES) as a queryset for one user."""
+    qs = model.objects.all()
     if roles.sees_everything(user):
         return qs
     if not roles.has_role(user, roles.OFFICER):
         return qs.none()
-    areas = user_area_ids(user)
-    return qs.filter(
-        Q(assignee=user)
-        | Q(assignee_patrol__members=user)
-        | Q(incident__area_id__in=areas)
-        | Q(concern__area_id__in=areas)
-    ).distinct()
+    return qs.filter(audience.visible_q(model, user, user_area_ids(user)))
 
 
 def patrols_visible_to(user: Any) -> QuerySet[Patrol]:
@@ -197,18 +176,20 @@ def contact_matches(
 
 
 def event_visible_to(user: Any, event: OutboxEvent | dict[str, Any]) -> bool:
-    """The live-feed form of the rule, decided from the event's areas and users alone."""
+    """The live-feed form of the rule, decided from the event's audience alone (computed by the
+    service with `audience.audience_of`). A `*.removed` event (the item left some people's view)
+    never concerns those who see everything."""
     if isinstance(event, dict):
         kind, area_ids, user_ids = event["kind"], event["area_ids"], event["user_ids"]
     else:
         kind, area_ids, user_ids = event.kind, event.area_ids, event.user_ids
     if roles.sees_everything(user):
-        return True
+        return not kind.endswith(".removed")
     if not roles.has_role(user, roles.OFFICER):
         return False
     if kind.startswith("repeat_place."):  # issue 16: proposals are for supervisors only
         return False
-    if kind.startswith(("patrol.", "station.")):
+    if kind.startswith(tuple(f"{entity}." for entity in audience.SEEN_BY_EVERY_OPERATIONAL_USER)):
         return True
     if user.id in user_ids:
         return True
@@ -229,19 +210,34 @@ def followups_overdue(qs: QuerySet[FollowUp], now: datetime | None = None) -> Qu
     return qs.filter(status__in=FOLLOWUP_OPEN_STATUSES, due_at__lt=now or timezone.now())
 
 
-def followups_for_user(user: Any) -> QuerySet[FollowUp]:
-    """'My work': what is assigned to the user or their patrol, open first, soonest due."""
-    return (
-        FollowUp.objects.filter(Q(assignee=user) | Q(assignee_patrol__members=user))
-        .distinct()
-        .select_related("incident", "concern", "assignee", "assignee_patrol")
-        .order_by("due_at", "id")
+# --- Query rules behind the API filter parameters (dashboard/api/filters) ----------------------
+
+
+def items_in_areas(qs: QuerySet, area_ids: Iterable[int]) -> QuerySet:
+    """Incidents, concerns or patrols in these areas or any of their sub-areas."""
+    return qs.filter(area_id__in=area_ids_with_descendants(area_ids))
+
+
+def items_matching(qs: QuerySet, text: str) -> QuerySet:
+    """Incidents or concerns whose reference, title or address contains the text."""
+    text = text.strip()
+    if not text:
+        return qs
+    return qs.filter(
+        Q(reference__icontains=text) | Q(title__icontains=text) | Q(address__icontains=text)
     )
 
 
-def timeline_for(*, incident: Incident | None = None, concern: NeighbourhoodConcern | None = None):
-    qs = TimelineEntry.objects.select_related("actor")
-    return qs.filter(incident=incident) if incident else qs.filter(concern=concern)
+def followups_in_areas(qs: QuerySet[FollowUp], area_ids: Iterable[int]) -> QuerySet[FollowUp]:
+    """Follow-ups on an incident or a concern in these areas (sub-areas included)."""
+    ids = area_ids_with_descendants(area_ids)
+    return qs.filter(Q(incident__area_id__in=ids) | Q(concern__area_id__in=ids))
+
+
+def followups_by_overdue(qs: QuerySet[FollowUp], *, overdue: bool) -> QuerySet[FollowUp]:
+    """The overdue ones (open and past due), or all the others."""
+    late = followups_overdue(qs)
+    return late if overdue else qs.exclude(pk__in=late.values("pk"))
 
 
 def events_after(sequence: int, limit: int = 1000) -> QuerySet[OutboxEvent]:

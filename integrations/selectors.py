@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 
-from incidents.models import Category, NeighbourhoodConcern, Patrol
+from incidents.models import Category
 
 from .models import RejectedRecord, Source, SyncRun
 
@@ -65,18 +65,6 @@ def known_category_codes(codes: set[str]) -> set[str]:
 
 def category_codes() -> list[str]:
     return list(Category.objects.filter(active=True).values_list("code", flat=True))
-
-
-def patrol_for_vehicle(vehicle_id: str) -> Patrol | None:
-    return Patrol.objects.filter(vehicle_id=vehicle_id).only("id").first()
-
-
-def concern_from_source(source_name: str, external_id: str) -> NeighbourhoodConcern | None:
-    return (
-        NeighbourhoodConcern.objects.filter(source=source_name, external_id=external_id)
-        .only("id", "status")
-        .first()
-    )
 
 
 def active_run_ids() -> list[int]:

@@ -508,7 +508,9 @@ SPECTACULAR_SETTINGS = {
 
 # --- Koban ---------------------------------------------------------------------------------------
 # Where the domain hands committed outbox events for delivery (the live feed plugs in here).
-KOBAN_EVENT_PUBLISHER = env.str("KOBAN_EVENT_PUBLISHER", default="dashboard.live.publish_events")
+KOBAN_EVENT_PUBLISHER = env.str(
+    "KOBAN_EVENT_PUBLISHER", default="dashboard.live.publisher.publish_events"
+)
 # Called with (followup=, actor=) inside followup_complete's transaction, in this order.
 KOBAN_FOLLOWUP_COMPLETED_HOOKS = ["residents.services.message_draft_on_completion"]
 # Reject incidents located outside every area (True) or keep them unassigned (False).
@@ -524,6 +526,11 @@ KOBAN_REJECTED_RETENTION_DAYS = env_int("KOBAN_REJECTED_RETENTION_DAYS", 30, min
 PGTRIGGER_INSTALL_ON_MIGRATE = True
 # A patrol position older than this is shown as stale.
 KOBAN_POSITION_STALE_MINUTES = env_int("KOBAN_POSITION_STALE_MINUTES", 15)
+# Dispatch (issue 12): an officer may send their own patrol to an incident (else supervisors
+# only); small forces where officers self-dispatch turn it on.
+KOBAN_OFFICERS_MAY_DISPATCH_OWN_PATROL = env_bool("KOBAN_OFFICERS_MAY_DISPATCH_OWN_PATROL", False)
+# How many available patrols the detail panel suggests, nearest first.
+KOBAN_DISPATCH_SUGGESTIONS = env_int("KOBAN_DISPATCH_SUGGESTIONS", 8, minimum=1)
 # Optional basemap: a raster tile URL template ({z}/{x}/{y}); empty = parishes only.
 KOBAN_BASEMAP_URL = env.str("KOBAN_BASEMAP_URL", default="")
 # --- Repeat places and assessment (issue 16) ---

@@ -66,14 +66,8 @@ def _footer(message: ResidentMessage, link_base: str) -> str:
 
 
 def _emit_followup(followup: FollowUp) -> None:
-    events.emit(
-        "followup.upserted",
-        entity_type="followup",
-        entity_id=followup.id,
-        area_ids=[followup.item.area_id],
-        user_ids=[followup.assignee_id, followup.assigned_by_id],
-        payload=events.followup_payload(followup),
-    )
+    """Its audience is the domain's (incidents/audience.py), like every follow-up event."""
+    events.emit_followup(followup)
 
 
 def message_draft_on_completion(*, followup: FollowUp, actor: Any) -> ResidentMessage | None:

@@ -19,6 +19,10 @@ const files = {
   // Charts of the supervisors' insight pages (canvas only: no injected styles, CSP-clean).
   "chart.js/dist/chart.umd.min.js": "chart.js/chart.umd.min.js",
   "chart.js/LICENSE.md": "chart.js/LICENSE.md",
+  // Not used by the pages: the browser tests inject it to check every page's accessibility.
+  "axe-core/axe.min.js": "axe-core/axe.min.js",
+  "axe-core/LICENSE": "axe-core/LICENSE",
+  "axe-core/LICENSE-3RD-PARTY.txt": "axe-core/LICENSE-3RD-PARTY.txt",
 };
 rmSync(out, { recursive: true, force: true });
 const versions = {};

@@ -14,6 +14,7 @@ from rest_framework.request import Request
 
 from incidents import roles, selectors
 from incidents.models import FollowUp, Patrol
+from incidents.services import followups
 
 
 class IsOperational(BasePermission):
@@ -37,15 +38,9 @@ class SeesEverything(BasePermission):
 
 
 def works_on_followup(user: Any, followup: FollowUp) -> bool:
-    """The assignee, a member of the assigned patrol, or a supervisor may start/complete it."""
-    if roles.sees_everything(user):
-        return True
-    if followup.assignee_id == user.id:
-        return True
-    return bool(
-        followup.assignee_patrol_id
-        and followup.assignee_patrol_id in selectors.user_patrol_ids(user)
-    )
+    """The assignee, a member of the assigned patrol, or a supervisor may start/complete it
+    (the rule is the domain's: incidents.services.followups, which enforces it again)."""
+    return followups.works_on(user, followup)
 
 
 class WorksOnFollowUp(BasePermission):
@@ -61,7 +56,7 @@ class MayCancelFollowUp(BasePermission):
     message = "Only a supervisor or the person who assigned the follow-up may cancel it."
 
     def has_object_permission(self, request: Request, view: Any, obj: FollowUp) -> bool:
-        return roles.sees_everything(request.user) or obj.assigned_by_id == request.user.id
+        return followups.may_cancel(request.user, obj)
 
 
 class CrewsPatrol(BasePermission):
@@ -76,9 +71,5 @@ class CrewsPatrol(BasePermission):
 
 def may_assign(user: Any, assignee: Any, patrol: Patrol | None) -> bool:
     """Supervisors assign work to anyone; an officer may only take work for themselves or
-    for a patrol they crew (recording what they will do), never hand it to someone else."""
-    if roles.sees_everything(user):
-        return True
-    if assignee is not None and assignee.pk != user.pk:
-        return False
-    return patrol is None or patrol.pk in selectors.user_patrol_ids(user)
+    for a patrol they crew (the domain's rule: incidents.services.followups)."""
+    return followups.may_assign(user, assignee, patrol)

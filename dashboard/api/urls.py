@@ -5,7 +5,16 @@ from __future__ import annotations
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
 
-from .views import concerns, docs, followups, incidents, patrols, reference, repeat_places
+from .views import (
+    concerns,
+    dispatch,
+    docs,
+    followups,
+    incidents,
+    patrols,
+    reference,
+    repeat_places,
+)
 
 app_name = "api"
 
@@ -39,6 +48,27 @@ v1 = [
         "incidents/<int:pk>/reveal-contact/",
         incidents.IncidentRevealContactView.as_view(),
         name="incident-reveal-contact",
+    ),
+    # Dispatch (issue 12)
+    path(
+        "incidents/<int:pk>/nearest-patrols/",
+        dispatch.NearestPatrolsView.as_view(),
+        name="incident-nearest-patrols",
+    ),
+    path(
+        "incidents/<int:pk>/dispatch/",
+        dispatch.IncidentDispatchView.as_view(),
+        name="incident-dispatch",
+    ),
+    path(
+        "incidents/<int:pk>/reassign/",
+        dispatch.IncidentReassignView.as_view(),
+        name="incident-reassign",
+    ),
+    path(
+        "incidents/<int:pk>/stand-down/",
+        dispatch.IncidentStandDownView.as_view(),
+        name="incident-stand-down",
     ),
     path("access-purposes/", reference.AccessPurposeListView.as_view(), name="access-purposes"),
     # Neighbourhood concerns

@@ -15,7 +15,12 @@ from django.utils.translation import gettext_lazy as _
 from incidents.models import Priority
 from incidents.selectors_insight import InsightScope
 
-from ..api.filters import AwareDateTimeField, CategoryListField, ChoiceListField, IdListField
+from ..api.filters.parsing import (
+    AwareDateTimeField,
+    CategoryListField,
+    ChoiceListField,
+    IdListField,
+)
 
 BREAKDOWNS = ("week", "area", "category", "priority")
 CHARTS = ("response_times", "followups", "reopened", "feedback")

@@ -68,6 +68,10 @@ def koban_config(context: template.Context) -> dict[str, Any]:
             "roles": sorted(roles.role_names(user)),
             "sees_everything": roles.sees_everything(user),
             "can_assign": roles.sees_everything(user),
+            # Dispatch (issue 12): supervisors send any unit; officers their own patrol only
+            # where the force allows it (the domain decides; this only shapes the panel).
+            "can_dispatch": roles.sees_everything(user)
+            or (settings.KOBAN_OFFICERS_MAY_DISPATCH_OWN_PATROL and roles.is_operational(user)),
             "areas": sorted(selectors.user_area_ids(user)),
         },
         "language": language,
@@ -226,6 +230,23 @@ def ui_strings() -> dict[str, str]:
         "plan_update_public": gettext("Update the public summary"),
         "plan_unpublish": gettext("Take off the public page"),
         "plan_public_pages": gettext("Open the parish pages"),
+        # Dispatch (issue 12)
+        "dispatch": gettext("Dispatch"),
+        "dispatch_title": gettext("Send a unit"),
+        "dispatch_nearest": gettext("Nearest available patrols"),
+        "dispatch_none": gettext("No patrol is available."),
+        "dispatch_officer": gettext("Officer (optional)"),
+        "dispatch_officer_only": gettext("Send only the officer"),
+        "dispatch_no_officer": gettext("No officer"),
+        "unit": gettext("Unit"),
+        "reassign_to": gettext("Send instead"),
+        "stand_down": gettext("Stand down"),
+        "position_age": gettext("position {age}"),
+        "no_position": gettext("no position"),
+        "my_incidents": gettext("Incidents sent to me"),
+        "no_incidents_sent": gettext("No incident sent to you or your patrol."),
+        "timeline_reassigned": gettext("Unit changed"),
+        "timeline_stood_down": gettext("Unit stood down"),
         **repeat_place_strings(),
     }
 

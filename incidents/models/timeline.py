@@ -19,6 +19,9 @@ class TimelineEntry(models.Model):
         LINKED = "linked", _("Linked")
         FOLLOWUP = "followup", _("Follow-up")
         IMPORTED = "imported", _("Imported")
+        # Dispatch (the move to "dispatched" itself is a status entry naming the unit).
+        REASSIGNED = "reassigned", _("Unit changed")
+        STOOD_DOWN = "stood_down", _("Unit stood down")
 
     incident = models.ForeignKey(
         "incidents.Incident",

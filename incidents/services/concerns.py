@@ -1,4 +1,11 @@
-"""Neighbourhood-concern writes."""
+"""Neighbourhood-concern writes.
+
+Who may change a concern is decided here (API permission classes are only a first gate), so
+the admin, commands and tasks obey it: an officer, supervisor or administrator who sees the
+concern; closing or reopening it, and handing it to another owner, is for a supervisor or its
+owner. A refusal raises NotAllowed (HTTP 403); an actor of None is the system (a sensor rule,
+the demo) and is not refused.
+"""
 
 from __future__ import annotations
 
@@ -10,8 +17,9 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .. import events
-from ..errors import InvalidInput, InvalidTransition
+from .. import events, roles, selectors
+from ..audience import item_audiences
+from ..errors import InvalidInput, InvalidTransition, NotAllowed
 from ..models import Category, NeighbourhoodConcern
 from ..models.choices import ConcernStatus, Priority
 from ._common import (
@@ -26,15 +34,10 @@ from ._common import (
 )
 
 
-def _emit_concern(concern: NeighbourhoodConcern) -> None:
-    events.emit(
-        "concern.upserted",
-        entity_type="concern",
-        entity_id=concern.id,
-        area_ids=[concern.area_id],
-        user_ids=[concern.owner_id, *concern.followups.values_list("assignee_id", flat=True)],
-        payload=events.concern_payload(concern),
-    )
+def _emit_concern(concern: NeighbourhoodConcern, before: events.Audiences | None = None) -> None:
+    """The concern's event to whoever sees it now (incidents.audience), and a removal to whoever
+    a move or a new owner took it from (`before`: its audiences read before the change)."""
+    events.emit_item(concern, before)
 
 
 @transaction.atomic
@@ -98,6 +101,25 @@ def _lock(concern: NeighbourhoodConcern | int) -> NeighbourhoodConcern:
     return lock_row(NeighbourhoodConcern, concern, "category")
 
 
+def _person(actor: Any) -> bool:
+    return actor is not None and actor.is_authenticated
+
+
+def require_works_on(actor: Any, concern: NeighbourhoodConcern) -> None:
+    """Officers, supervisors and administrators who see the concern may work on it."""
+    if not _person(actor) or roles.sees_everything(actor):
+        return
+    if not roles.is_operational(actor):
+        raise NotAllowed(_("Only officers and supervisors work on neighbourhood concerns."))
+    if not selectors.concerns_visible_to(actor).filter(pk=concern.pk).exists():
+        raise NotAllowed(_("You do not work on this concern."))
+
+
+def may_decide(actor: Any, concern: NeighbourhoodConcern) -> bool:
+    """Closing, reopening and handing over a concern: a supervisor or its owner."""
+    return not _person(actor) or roles.sees_everything(actor) or concern.owner_id == actor.pk
+
+
 _UPDATABLE = (
     "title",
     "description",
@@ -124,6 +146,12 @@ def concern_update(
     if unknown:
         raise InvalidInput({name: ["This field cannot be changed here."] for name in unknown})
     obj = _lock(concern)
+    require_works_on(actor, obj)
+    # Who sees it before a move or a handover, so those it leaves are told.
+    before = item_audiences(obj) if {"location", "owner"} & set(changes) else None
+    owner = changes.get("owner", obj.owner)
+    if "owner" in changes and owner != obj.owner and owner != actor and not may_decide(actor, obj):
+        raise NotAllowed(_("Only a supervisor or the concern's owner may hand it over."))
     changed: dict[str, str] = {}
     for name in _UPDATABLE:
         if name in changes:
@@ -145,7 +173,7 @@ def concern_update(
     add_timeline(
         item=obj, kind="updated", actor=actor, actor_label=actor_label, data={"changed": changed}
     )
-    _emit_concern(obj)
+    _emit_concern(obj, before)
     return obj
 
 
@@ -162,8 +190,12 @@ def concern_transition(
     """Move through scan, analyse, respond, assess. Responding starts the assessment clock;
     closing needs an assessment note (given here or recorded before): did it stop?"""
     obj = _lock(concern)
+    require_works_on(actor, obj)
     if to_status not in ConcernStatus.values:
         raise InvalidInput({"status": [f"Unknown status '{to_status}'."]})
+    closing_or_reopening = ConcernStatus.CLOSED in (to_status, obj.status)
+    if closing_or_reopening and not may_decide(actor, obj):
+        raise NotAllowed(_("Only a supervisor or the concern's owner may close or reopen it."))
     if not obj.can_transition_to(to_status):
         raise InvalidTransition(
             entity="concern",
@@ -204,15 +236,9 @@ def concern_add_note(
 ) -> NeighbourhoodConcern:
     text = note_text(text)
     obj = _lock(concern)
+    require_works_on(actor, obj)
     entry = add_timeline(item=obj, kind="note", actor=actor, actor_label=actor_label, text=text)
     obj.save(update_fields=["updated_at"])
-    events.emit(
-        "timeline.added",
-        entity_type="concern",
-        entity_id=obj.id,
-        area_ids=[obj.area_id],
-        user_ids=[obj.owner_id],
-        payload=events.timeline_payload(entry),
-    )
+    events.emit_timeline(obj, entry)
     _emit_concern(obj)
     return obj

@@ -1,4 +1,9 @@
-"""Follow-up writes: assign, reassign, start, complete, cancel."""
+"""Follow-up writes: assign, reassign, start, complete, cancel.
+
+Who may do each is decided here, so the API, the admin, commands and tasks obey the same rule
+(API permission classes are only a first gate); a refusal raises NotAllowed (HTTP 403). An
+actor of None is the system itself (the demo, an import) and is not refused.
+"""
 
 from __future__ import annotations
 
@@ -9,27 +14,69 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.module_loading import import_string
+from django.utils.translation import gettext as _
 
-from .. import events, roles
-from ..errors import InvalidInput, InvalidTransition
+from .. import events, roles, selectors
+from ..audience import audiences
+from ..errors import InvalidInput, InvalidTransition, NotAllowed
 from ..models import FollowUp, Incident, NeighbourhoodConcern, Patrol
 from ..models.choices import FollowUpStatus
 from ._common import add_timeline, lock_row
 
 
-def _emit(followup: FollowUp) -> None:
-    item = followup.item
-    user_ids = [followup.assignee_id, followup.assigned_by_id]
-    if followup.assignee_patrol_id:
-        user_ids += list(followup.assignee_patrol.members.values_list("id", flat=True))
-    events.emit(
-        "followup.upserted",
-        entity_type="followup",
-        entity_id=followup.id,
-        area_ids=[item.area_id],
-        user_ids=user_ids,
-        payload=events.followup_payload(followup),
+def _emit(followup: FollowUp, before: events.Audiences | None = None) -> None:
+    """The follow-up's event to whoever sees it now (incidents.audience), and its item's when
+    the change gave the item to its assignees or took it from the previous ones (`before`: the
+    audiences of the follow-up and its item read before the change)."""
+    events.emit_followup(followup, before)
+
+
+def _person(actor: Any) -> bool:
+    return actor is not None and actor.is_authenticated
+
+
+def may_assign(actor: Any, assignee: Any, patrol: Patrol | None) -> bool:
+    """Supervisors assign work to anyone; an officer may only take work for themselves or
+    for a patrol they crew (recording what they will do), never hand it to someone else."""
+    if roles.sees_everything(actor):
+        return True
+    if not roles.is_operational(actor):
+        return False
+    if assignee is not None and assignee.pk != actor.pk:
+        return False
+    return patrol is None or patrol.pk in selectors.user_patrol_ids(actor)
+
+
+def works_on(actor: Any, followup: FollowUp) -> bool:
+    """The assignee, a member of the assigned patrol, or a supervisor starts and completes it."""
+    if roles.sees_everything(actor):
+        return True
+    if not roles.is_operational(actor):
+        return False
+    if followup.assignee_id == actor.pk:
+        return True
+    return bool(
+        followup.assignee_patrol_id
+        and followup.assignee_patrol_id in selectors.user_patrol_ids(actor)
     )
+
+
+def may_cancel(actor: Any, followup: FollowUp) -> bool:
+    """Supervisors, or the person who assigned it (e.g. a follow-up an officer took)."""
+    return roles.sees_everything(actor) or (
+        roles.is_operational(actor) and followup.assigned_by_id == actor.pk
+    )
+
+
+def _require_sees_item(actor: Any, incident: Incident | None, concern: Any) -> None:
+    if roles.sees_everything(actor):
+        return
+    if incident is not None:
+        visible = selectors.incidents_visible_to(actor).filter(pk=incident.pk).exists()
+    else:
+        visible = selectors.concerns_visible_to(actor).filter(pk=concern.pk).exists()
+    if not visible:
+        raise NotAllowed(_("You do not work on this item."))
 
 
 def _check_assignee(assignee: Any, patrol: Patrol | None) -> None:
@@ -62,6 +109,11 @@ def followup_assign(
     if not allow_past_due and due_at < timezone.now():
         raise InvalidInput({"due_at": ["The due date cannot be in the past."]})
     _check_assignee(assignee, assignee_patrol)
+    if _person(actor):
+        if not may_assign(actor, assignee, assignee_patrol):
+            raise NotAllowed(_("Only supervisors may assign follow-ups to others."))
+        _require_sees_item(actor, incident, concern)
+    before = audiences(incident or concern)  # its assignee may not see the item yet
     followup = FollowUp.objects.create(
         incident=incident,
         concern=concern,
@@ -84,12 +136,19 @@ def followup_assign(
             "due_at": due_at.isoformat(),
         },
     )
-    _emit(followup)
+    _emit(followup, before)
     return followup
 
 
 def _lock(followup: FollowUp | int) -> FollowUp:
     return lock_row(FollowUp, followup)
+
+
+def _require_works_on(actor: Any, followup: FollowUp) -> None:
+    if _person(actor) and not works_on(actor, followup):
+        raise NotAllowed(
+            _("Only the follow-up's assignee (or their patrol) or a supervisor may do this.")
+        )
 
 
 def _move(obj: FollowUp, to_status: str) -> str:
@@ -107,8 +166,18 @@ def _move(obj: FollowUp, to_status: str) -> str:
 @transaction.atomic
 def followup_start(*, followup: FollowUp | int, actor: Any) -> FollowUp:
     obj = _lock(followup)
-    _move(obj, FollowUpStatus.IN_PROGRESS)
+    _require_works_on(actor, obj)
+    previous = _move(obj, FollowUpStatus.IN_PROGRESS)
     obj.save()
+    add_timeline(
+        item=obj.item,
+        kind="followup",
+        actor=actor,
+        text=obj.title,
+        from_status=previous,
+        to_status=obj.status,
+        data={"followup": obj.id, "action": "started"},
+    )
     _emit(obj)
     return obj
 
@@ -122,6 +191,7 @@ def followup_complete(
     if not outcome:
         raise InvalidInput({"outcome": ["Say what was done."]})
     obj = _lock(followup)
+    _require_works_on(actor, obj)
     _move(obj, FollowUpStatus.DONE)
     obj.outcome = outcome
     obj.completed_at = timezone.now()
@@ -147,8 +217,12 @@ def followup_complete(
 def followup_cancel(*, followup: FollowUp | int, actor: Any, reason: str) -> FollowUp:
     reason = (reason or "").strip()
     if not reason:
-        raise InvalidInput({"outcome": ["Say why the follow-up is cancelled."]})
+        raise InvalidInput({"reason": ["Say why the follow-up is cancelled."]})
     obj = _lock(followup)
+    if _person(actor) and not may_cancel(actor, obj):
+        raise NotAllowed(
+            _("Only a supervisor or the person who assigned the follow-up may cancel it.")
+        )
     _move(obj, FollowUpStatus.CANCELLED)
     obj.outcome = reason
     obj.completed_at = timezone.now()
@@ -174,6 +248,8 @@ def followup_reassign(
     due_at: datetime | None = None,
 ) -> FollowUp:
     obj = _lock(followup)
+    if _person(actor) and not roles.sees_everything(actor):
+        raise NotAllowed(_("Only supervisors may give a follow-up to someone else."))
     if not obj.is_open:
         raise InvalidInput({"status": ["Only open follow-ups can be reassigned."]})
     _check_assignee(assignee, assignee_patrol)
@@ -181,6 +257,7 @@ def followup_reassign(
         if due_at < timezone.now():
             raise InvalidInput({"due_at": ["The due date cannot be in the past."]})
         obj.due_at = due_at
+    before = audiences(obj, obj.item)  # the previous assignee may lose both
     obj.assignee, obj.assignee_patrol = assignee, assignee_patrol
     obj.save()
     add_timeline(
@@ -194,5 +271,5 @@ def followup_reassign(
             "assignee": str(assignee or assignee_patrol),
         },
     )
-    _emit(obj)
+    _emit(obj, before)
     return obj

@@ -1,10 +1,8 @@
-"""Incident writes: create, update, move, transition, notes, links, upserts from adapters."""
+"""Incident writes: create, update, move, transition, notes, links (imports: see imports.py)."""
 
 from __future__ import annotations
 
-import hashlib
-import json
-from dataclasses import dataclass
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
@@ -13,6 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from .. import events
+from ..audience import item_audiences
 from ..errors import InvalidInput, InvalidTransition
 from ..models import (
     Category,
@@ -26,7 +25,6 @@ from ..models.choices import (
     INCIDENT_FINAL_STATUSES,
     IncidentStatus,
     Priority,
-    incident_status_path,
 )
 from ._common import (
     add_timeline,
@@ -38,25 +36,22 @@ from ._common import (
     note_text,
     resolve_category,
 )
+from .authority import require_may_send, require_may_transition
+from .patrols import patrol_follow_work
 from .people import access_record
 
 _UPDATABLE = ("title", "description", "address", "priority", "occurred_at", "category")
 
 
-def _emit_incident(incident: Incident, previous_area_id: int | None = None) -> None:
-    """One upserted event; a move also reaches the old area, so its screens drop the item."""
-    user_ids = [incident.assigned_officer_id]
-    if incident.assigned_patrol_id:
-        user_ids += list(incident.assigned_patrol.members.values_list("id", flat=True))
-    user_ids += list(incident.followups.values_list("assignee_id", flat=True))
-    events.emit(
-        "incident.upserted",
-        entity_type="incident",
-        entity_id=incident.id,
-        area_ids=[incident.area_id, previous_area_id],
-        user_ids=user_ids,
-        payload=events.incident_payload(incident),
-    )
+def _emit_incident(
+    incident: Incident,
+    before: events.Audiences | None = None,
+    also_user_ids: Iterable[int | None] = (),
+) -> None:
+    """The incident's event to whoever sees it now (incidents.audience), and a removal to
+    whoever the change took it from: its audiences read before a move (`before`) or a unit
+    taken off it (`also_user_ids`), so the item leaves their map and work list."""
+    events.emit_item(incident, before, also_user_ids=also_user_ids)
 
 
 @transaction.atomic
@@ -150,7 +145,8 @@ def incident_update(
             changed[name] = str(value)
             setattr(obj, name, value)
     moved = False
-    previous_area_id = obj.area_id
+    # Who sees it before a move (its area's officers), so those it leaves are told.
+    before = item_audiences(obj) if "location" in changes else None
     if "location" in changes:
         location = clean_point(changes["location"])
         old = obj.location
@@ -184,7 +180,7 @@ def incident_update(
             text=obj.area.name if obj.area else "",
             data={"location": events.lonlat(obj.location), "area": obj.area_id},
         )
-    _emit_incident(obj, previous_area_id if previous_area_id != obj.area_id else None)
+    _emit_incident(obj, before)
     return obj
 
 
@@ -212,10 +208,15 @@ def incident_transition(
     note: str = "",
     duplicate_of: Incident | None = None,
 ) -> Incident:
-    """Move along the lifecycle; any other move raises InvalidTransition and changes nothing."""
+    """Move along the lifecycle; any other move raises InvalidTransition and changes nothing.
+
+    Who may make the move is decided by `authority.require_may_transition` (NotAllowed); the
+    patrol sent to the incident follows (busy while dispatched or on scene, available after).
+    """
     obj = _lock(incident)
     if to_status not in IncidentStatus.values:
         raise InvalidInput({"status": [f"Unknown status '{to_status}'."]})
+    require_may_transition(actor, obj, to_status)
     if not obj.can_transition_to(to_status):
         raise InvalidTransition(
             entity="incident",
@@ -247,6 +248,8 @@ def incident_transition(
         to_status=to_status,
         text=note,
     )
+    if obj.assigned_patrol_id:
+        patrol_follow_work(patrol=obj.assigned_patrol_id)
     _emit_incident(obj)
     return obj
 
@@ -257,14 +260,7 @@ def incident_add_note(*, incident: Incident | int, text: str, actor: Any = None)
     obj = _lock(incident)
     entry = add_timeline(item=obj, kind="note", actor=actor, text=text)
     obj.save(update_fields=["updated_at"])
-    events.emit(
-        "timeline.added",
-        entity_type="incident",
-        entity_id=obj.id,
-        area_ids=[obj.area_id],
-        user_ids=[obj.assigned_officer_id],
-        payload=events.timeline_payload(entry),
-    )
+    events.emit_timeline(obj, entry)
     _emit_incident(obj)
     return obj
 
@@ -331,7 +327,13 @@ def incident_assign(
     patrol: Patrol | None = None,
     actor: Any = None,
 ) -> Incident:
+    """Record which officer and/or patrol work on an incident, without moving its status (see
+    services.dispatch for sending a unit). A person needs the right to send that unit."""
     obj = _lock(incident)
+    if actor is not None:
+        require_may_send(actor, obj, patrol=patrol, officer=officer)
+    before = unit_user_ids(obj)
+    previous_patrol_id = obj.assigned_patrol_id
     obj.assigned_officer = officer
     obj.assigned_patrol = patrol
     obj.save()
@@ -345,102 +347,19 @@ def incident_assign(
             "assigned_patrol": getattr(patrol, "pk", None),
         },
     )
-    _emit_incident(obj)
+    for patrol_id in {previous_patrol_id, obj.assigned_patrol_id} - {None}:
+        patrol_follow_work(patrol=patrol_id)
+    _emit_incident(obj, also_user_ids=before)
     return obj
 
 
-# --- Upserts from adapters ------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class UpsertResult:
-    incident: Incident
-    outcome: str  # "created", "updated" or "unchanged"
-
-
-def content_hash_of(record: dict[str, Any]) -> str:
-    return hashlib.sha256(json.dumps(record, sort_keys=True, default=str).encode()).hexdigest()
-
-
-@transaction.atomic
-def incident_upsert_external(
-    *,
-    source: str,
-    external_id: str,
-    category: Category | str,
-    priority: str = Priority.MEDIUM,
-    status: str | None = None,
-    title: str = "",
-    description: str = "",
-    location: Point | None = None,
-    address: str = "",
-    reported_at: datetime | None = None,
-    occurred_at: datetime | None = None,
-    actor_label: str = "",
-) -> UpsertResult:
-    """Idempotent by (source, external_id): unchanged records (same content hash) are skipped.
-
-    A changed upstream status moves the incident only along an allowed path; a status the
-    lifecycle refuses is recorded on the timeline as a note rather than forced.
-    """
-    record = {
-        "category": category if isinstance(category, str) else category.code,
-        "priority": priority,
-        "status": status,
-        "title": title,
-        "description": description,
-        "location": events.lonlat(location),
-        "address": address,
-        "reported_at": reported_at,
-        "occurred_at": occurred_at,
-    }
-    digest = content_hash_of(record)
-    actor_label = actor_label or f"source:{source}"
-    existing = (
-        Incident.objects.select_for_update().filter(source=source, external_id=external_id).first()
-    )
-    if existing is None:
-        incident = incident_create(
-            actor_label=actor_label,
-            category=category,
-            priority=priority,
-            status=status or IncidentStatus.NEW,
-            title=title,
-            description=description,
-            location=location,
-            address=address,
-            reported_at=reported_at,
-            occurred_at=occurred_at,
-            source=source,
-            external_id=external_id,
-            content_hash=digest,
+def unit_user_ids(incident: Incident) -> list[int]:
+    """The people of the unit sent to an incident: its officer and its patrol's members."""
+    ids = [incident.assigned_officer_id] if incident.assigned_officer_id else []
+    if incident.assigned_patrol_id:
+        ids += list(
+            Patrol.members.through.objects.filter(
+                patrol_id=incident.assigned_patrol_id
+            ).values_list("user_id", flat=True)
         )
-        return UpsertResult(incident, "created")
-    if existing.content_hash == digest:
-        return UpsertResult(existing, "unchanged")
-    incident = incident_update(
-        incident=existing,
-        actor_label=actor_label,
-        category=category,
-        priority=priority,
-        title=title[:200],
-        description=description,
-        address=address[:255],
-        occurred_at=occurred_at,
-        location=location,
-        content_hash=digest,
-    )
-    if status and status != incident.status:
-        path = incident_status_path(incident.status, status)
-        if path is None:
-            add_timeline(
-                item=incident,
-                kind="note",
-                actor_label=actor_label,
-                text=f"Upstream status '{status}' not applied from '{incident.status}'.",
-            )
-        for step in path or []:
-            incident = incident_transition(
-                incident=incident, to_status=step, actor_label=actor_label
-            )
-    return UpsertResult(incident, "updated")
+    return ids

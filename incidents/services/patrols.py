@@ -10,21 +10,15 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from .. import events
+from ..audience import item_audiences, items_seen_through_patrol, key_of
 from ..errors import InvalidInput
-from ..models import Area, Patrol, PatrolPosition
-from ..models.choices import PatrolKind, PatrolStatus
+from ..models import Area, Incident, Patrol, PatrolPosition
+from ..models.choices import IncidentStatus, PatrolKind, PatrolStatus
 from ._common import clean_point
 
 
 def _emit(patrol: Patrol, kind: str = "patrol.upserted") -> None:
-    events.emit(
-        kind,
-        entity_type="patrol",
-        entity_id=patrol.id,
-        area_ids=[patrol.area_id],
-        user_ids=[],
-        payload=events.patrol_payload(patrol),
-    )
+    events.emit_patrol(patrol, kind)
 
 
 @transaction.atomic
@@ -74,6 +68,23 @@ def patrol_set_status(*, patrol: Patrol | int, status: str, actor: Any = None) -
 
 
 @transaction.atomic
+def patrol_follow_work(*, patrol: Patrol | int) -> Patrol:
+    """A patrol is busy while an incident it was sent to is dispatched or on scene, and
+    available again once none is (an off-duty patrol stays off duty). Called by the incident
+    services after each change of an incident's unit or status, in their transaction."""
+    pk = patrol.pk if isinstance(patrol, Patrol) else patrol
+    at_work = Incident.objects.filter(
+        assigned_patrol_id=pk, status__in=(IncidentStatus.DISPATCHED, IncidentStatus.ON_SCENE)
+    ).exists()
+    obj = Patrol.objects.select_for_update().get(pk=pk)
+    if at_work and obj.status != PatrolStatus.BUSY:
+        return patrol_set_status(patrol=obj, status=PatrolStatus.BUSY)
+    if not at_work and obj.status == PatrolStatus.BUSY:
+        return patrol_set_status(patrol=obj, status=PatrolStatus.AVAILABLE)
+    return obj
+
+
+@transaction.atomic
 def patrol_record_position(
     *,
     patrol: Patrol | int,
@@ -113,3 +124,51 @@ def patrol_record_position(
         obj.save(update_fields=["last_position", "last_position_at", "updated_at"])
         _emit(obj, "patrol.moved")
     return obj, True
+
+
+# Fields an administrator may change on a patrol; its status goes through patrol_set_status
+# (dispatch keeps it), its position only comes from fixes.
+_UPDATABLE = ("call_sign", "kind", "area", "vehicle_id", "shift_starts_at", "shift_ends_at")
+
+
+@transaction.atomic
+def patrol_update(
+    *, patrol: Patrol | int, actor: Any = None, members: list[Any] | None = None, **changes: Any
+) -> Patrol:
+    """Change a patrol's description or crew, with its event.
+
+    The change history (PatrolEvent, written by the database) is the patrol's timeline.
+    """
+    unknown = set(changes) - set(_UPDATABLE)
+    if unknown:
+        raise InvalidInput({name: ["This field cannot be changed here."] for name in unknown})
+    if "kind" in changes and changes["kind"] not in PatrolKind.values:
+        raise InvalidInput({"kind": [f"Unknown patrol kind '{changes['kind']}'."]})
+    pk = patrol.pk if isinstance(patrol, Patrol) else patrol
+    call_sign = changes.get("call_sign")
+    if call_sign is not None and (
+        not call_sign.strip() or Patrol.objects.filter(call_sign=call_sign).exclude(pk=pk).exists()
+    ):
+        raise InvalidInput({"call_sign": [f"A patrol with call sign '{call_sign}' exists."]})
+    obj = Patrol.objects.select_for_update().get(pk=pk)
+    previous_area_id = obj.area_id
+    changed = [
+        name for name in _UPDATABLE if name in changes and getattr(obj, name) != changes[name]
+    ]
+    for name in changed:
+        setattr(obj, name, changes[name])
+    crew_changed = members is not None and {m.pk for m in members} != set(
+        obj.members.values_list("id", flat=True)
+    )
+    if not changed and not crew_changed:
+        return obj
+    obj.save()
+    # A new crew sees the patrol's incidents and work, the old one no longer: read who saw
+    # them before, then tell both sides.
+    seen = {}
+    if crew_changed:
+        seen = {key_of(i): (i, item_audiences(i)) for i in items_seen_through_patrol(obj.pk)}
+        obj.members.set(members)
+    events.emit_patrol(obj, previous_area_id=previous_area_id)
+    events.emit_view_changes(seen)
+    return obj

@@ -1,7 +1,8 @@
 """One record's way in: typed record -> domain services, or quarantine with its reason.
 
-Mapping goes through the incidents services only, so area assignment, the timeline and the
-outbox events happen exactly as for a change made by a person.
+Mapping goes through the incidents services only (incidents/services/imports.py decides what
+an imported record does), so area assignment, the timeline and the outbox events happen exactly
+as for a change made by a person.
 """
 
 from __future__ import annotations
@@ -18,8 +19,6 @@ from pydantic import ValidationError
 
 from incidents import services as domain
 from incidents.errors import InvalidInput
-from incidents.models import NeighbourhoodConcern
-from incidents.models.choices import ConcernStatus
 
 from ..adapters import (
     Adapter,
@@ -36,7 +35,6 @@ from ..adapters import (
 from ..masking import mask_text
 from ..models import RejectedRecord, Source, SyncRun
 from ..schemas import AdapterConfig, field_errors
-from ..selectors import concern_from_source, patrol_for_vehicle
 
 
 def fingerprint_of(raw: Any) -> str:
@@ -96,53 +94,32 @@ def record_apply(*, source: Source, config: Any, mapped: Mapped) -> str:
         )
         return result.outcome
     if isinstance(mapped, MappedPosition):
-        patrol = patrol_for_vehicle(mapped.vehicle_id)
-        if patrol is None:
-            if getattr(config, "unknown_vehicles", "skip") == "reject":
-                raise MappingError(f"no patrol carries vehicle id '{mapped.vehicle_id}'.")
-            return "skipped"
-        _, recorded = domain.patrol_record_position(
-            patrol=patrol,
+        position = domain.patrol_position_record(
+            source=source.name,
+            vehicle_id=mapped.vehicle_id,
             location=_point(mapped.location),
             recorded_at=mapped.recorded_at,
             speed_kmh=mapped.speed_kmh,
             heading=mapped.heading,
-            source=source.name,
         )
-        return "created" if recorded else "unchanged"
+        if position.outcome == "unknown_vehicle":
+            if getattr(config, "unknown_vehicles", "skip") == "reject":
+                raise MappingError(f"no patrol carries vehicle id '{mapped.vehicle_id}'.")
+            return "skipped"
+        return position.outcome
     if isinstance(mapped, MappedConcernSignal):
-        return _concern_signal(source, mapped)
-    raise MappingError(f"the adapter produced an unknown record type {type(mapped).__name__}.")
-
-
-@transaction.atomic
-def _concern_signal(source: Source, signal: MappedConcernSignal) -> str:
-    """Open the rule's concern (or reopen a closed one) and note the breach on its timeline."""
-    label = actor_label(source)
-    concern = concern_from_source(source.name, signal.external_id)
-    outcome = "updated"
-    if concern is None:
-        concern = domain.concern_create(
-            actor_label=label,
-            title=signal.title,
-            category=signal.category,
-            description=signal.description,
-            priority=signal.priority,
-            raised_by=NeighbourhoodConcern.RaisedBy.SENSOR,
-            location=_point(signal.location),
+        return domain.concern_signal_record(
             source=source.name,
-            external_id=signal.external_id,
-        )
-        outcome = "created"
-    elif concern.status == ConcernStatus.CLOSED:
-        concern = domain.concern_transition(
-            concern=concern,
-            to_status=ConcernStatus.OPEN,
-            actor_label=label,
-            note="Reopened: the sensor rule fired again.",
-        )
-    domain.concern_add_note(concern=concern, text=signal.note, actor_label=label)
-    return outcome
+            external_id=mapped.external_id,
+            title=mapped.title,
+            category=mapped.category,
+            note=mapped.note,
+            description=mapped.description,
+            priority=mapped.priority,
+            location=_point(mapped.location),
+            actor_label=actor_label(source),
+        ).outcome
+    raise MappingError(f"the adapter produced an unknown record type {type(mapped).__name__}.")
 
 
 @transaction.atomic

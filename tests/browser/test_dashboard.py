@@ -317,7 +317,7 @@ def test_switching_to_english_and_back_to_portuguese_changes_the_interface(open_
     expect(page.locator("#filters-title")).to_have_text("Filtros")
     expect(page.locator("#live-status")).to_have_text("Ao vivo")
 
-    page.get_by_role("button", name="English", exact=True).click()
+    page.get_by_role("button", name="English").click()
     page.wait_for_selector("html[lang=en][data-ready=true]")
     nav = page.get_by_role("navigation", name="Main")
     expect(nav.get_by_role("link", name="Operations")).to_be_visible()
@@ -325,7 +325,7 @@ def test_switching_to_english_and_back_to_portuguese_changes_the_interface(open_
     expect(page.locator("#live-status")).to_have_text("Live")
     expect(page.locator("#f-status")).to_contain_text("Acknowledged")
 
-    page.get_by_role("button", name="Português", exact=True).click()
+    page.get_by_role("button", name="Português").click()
     page.wait_for_selector("html[lang=pt-PT][data-ready=true]")
     expect(page.get_by_role("navigation", name="Principal")).to_contain_text("As minhas tarefas")
     expect(page.locator("#f-status")).to_contain_text("Aceite")

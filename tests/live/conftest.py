@@ -11,10 +11,11 @@ def live_feed(settings):
     """Quiet heartbeats unless a test asks for them, and new channel-layer connections per test.
 
     Each test runs its own event loop; channels-redis keeps connection pools per loop. Nothing
-    is flushed: the feed's group is named after the test database (dashboard.live.group_name).
+    is flushed: the feed's group is named after the test database
+    (dashboard.live.publisher.group_name).
     """
     settings.KOBAN_LIVE_HEARTBEAT_SECONDS = 60
-    settings.KOBAN_EVENT_PUBLISHER = "dashboard.live.publish_events"
+    settings.KOBAN_EVENT_PUBLISHER = "dashboard.live.publisher.publish_events"
     channel_layers.backends = {}
     yield
     channel_layers.backends = {}

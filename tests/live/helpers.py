@@ -21,7 +21,7 @@ from channels.testing import WebsocketCommunicator
 from django.conf import settings
 from django.test import Client
 
-from dashboard import feed
+from dashboard.live import protocol
 
 ORIGIN = "http://localhost"
 ROOT = Path(__file__).resolve().parents[2]
@@ -89,9 +89,9 @@ class FeedClient:
         if out["type"] == "websocket.close":
             raise Closed(out.get("code"))
         message = json.loads(out["text"])
-        feed.ServerMessage.validate_python(message)  # every frame matches the protocol
+        protocol.ServerMessage.validate_python(message)  # every frame matches the protocol
         if message["type"] == "event":
-            schema = feed.EVENT_TYPES[message["kind"]].payload
+            schema = protocol.EVENT_TYPES[message["kind"]].payload
             schema.model_validate_json(json.dumps(message["payload"]))
             assert message["seq"] > self.last_seq, (message["seq"], self.last_seq)
             self.last_seq = message["seq"]
@@ -145,7 +145,7 @@ async def connect_retrying(cookie: str, after: int, seconds: float = 15) -> Feed
             await client.connect()
             return client
         except Closed as closed:
-            assert closed.code == feed.CLOSE_UNAVAILABLE, closed.code
+            assert closed.code == protocol.CLOSE_UNAVAILABLE, closed.code
             await client.close()
             if time.monotonic() > deadline:
                 raise

@@ -10,10 +10,10 @@ import pytest
 from django.contrib.gis.geos import Point
 from django.utils import timezone
 
-from dashboard import feed, live
+from dashboard.live import protocol, reads
 from incidents import services
 from incidents.models import OutboxEvent
-from tests.conftest import ARROIOS
+from tests.conftest import ARROIOS, BELEM
 
 pytestmark = pytest.mark.django_db
 
@@ -45,7 +45,7 @@ def emit_every_kind(supervisor, officer, point) -> None:
     patrol = services.patrol_create(call_sign="ALFA-1", kind="car", members=[officer])
     services.patrol_record_position(patrol=patrol, location=Point(-9.14, 38.72, srid=4326))
     services.patrol_set_status(patrol=patrol, status="busy")
-    services.followup_assign(
+    followup = services.followup_assign(
         actor=supervisor,
         incident=incident,
         title="Voltar ao local",
@@ -59,18 +59,22 @@ def emit_every_kind(supervisor, officer, point) -> None:
             actor=supervisor, category="noise", location=Point(-9.2050 + dx, 38.6975, srid=4326)
         )
     services.repeat_places_scan()
+    # Changes that take items from some people's view: their `*.removed` events.
+    services.followup_reassign(followup=followup, actor=supervisor, assignee=supervisor)
+    services.incident_move(incident=incident, location=point(BELEM), actor=supervisor)
+    services.concern_update(concern=concern, location=point(BELEM), actor=supervisor)
 
 
 def test_each_event_kind_matches_its_schema_and_every_kind_is_covered(supervisor, officer, point):
     emit_every_kind(supervisor, officer, point)
     rows = list(OutboxEvent.objects.order_by("id"))
-    assert {row.kind for row in rows} == set(feed.EVENT_TYPES)
+    assert {row.kind for row in rows} == set(protocol.EVENT_TYPES)
     for row in rows:
-        event_type = feed.EVENT_TYPES[row.kind]
+        event_type = protocol.EVENT_TYPES[row.kind]
         assert row.entity_type in event_type.entities, row
         event_type.payload.model_validate_json(json.dumps(row.payload))
-        frame = json.loads(live.wire_events_after(row.id - 1, 1)[0]["frame"])
-        feed.ServerMessage.validate_python(frame)
+        frame = json.loads(reads.wire_events_after(row.id - 1, 1)[0]["frame"])
+        protocol.ServerMessage.validate_python(frame)
         assert frame == {
             "type": "event",
             "seq": row.id,
@@ -83,7 +87,7 @@ def test_each_event_kind_matches_its_schema_and_every_kind_is_covered(supervisor
 
 def test_no_event_carries_a_residents_personal_data(supervisor, officer, point):
     emit_every_kind(supervisor, officer, point)
-    frames = [ev["frame"] for ev in live.wire_events_after(0, 1000)]
+    frames = [ev["frame"] for ev in reads.wire_events_after(0, 1000)]
     assert frames
     for frame in frames:
         for value in REPORTER.values():
@@ -101,6 +105,6 @@ def test_a_payload_with_an_unexpected_field_fails_its_schema():
         "location": None,
         "position_at": None,
     }
-    feed.PatrolPayload.model_validate_json(json.dumps(payload))
+    protocol.PatrolPayload.model_validate_json(json.dumps(payload))
     with pytest.raises(ValueError, match="extra"):
-        feed.PatrolPayload.model_validate_json(json.dumps({**payload, "phone": "912"}))
+        protocol.PatrolPayload.model_validate_json(json.dumps({**payload, "phone": "912"}))

@@ -28,7 +28,7 @@ from django.conf import settings as django_settings
 from django.db import connection, transaction
 from django.test import Client
 
-from dashboard import feed, live
+from dashboard.live import protocol, publisher
 from incidents import events
 from incidents.events import OUTBOX_LOCK_KEY
 from incidents.models import Incident, OutboxEvent, TimelineEntry
@@ -74,7 +74,7 @@ class FaultyRedis(RedisServer):
     def group_members(self) -> list[str]:
         client = redis.Redis.from_url(self.url, socket_timeout=5)
         try:
-            key = f"asgi:group:{live.group_name()}"
+            key = f"asgi:group:{publisher.group_name()}"
             return [m.decode() for m in client.zrange(key, 0, -1)]
         finally:
             client.close()
@@ -99,7 +99,7 @@ def own_redis(settings):
     }
     yield server
     server.thaw()
-    live.wait_published(10)  # leave the publisher idle for the next test
+    publisher.wait_published(10)  # leave the publisher idle for the next test
     server.kill()
 
 
@@ -154,7 +154,7 @@ async def reconnect(cookie: str, after: int, seconds: float = 60) -> FeedClient:
             client.messages.append(out)
             assert '"type":"hello"' in out["text"], out
             return client
-        assert out.get("code") == feed.CLOSE_UNAVAILABLE, out
+        assert out.get("code") == protocol.CLOSE_UNAVAILABLE, out
         await client.close()
         if time.monotonic() > deadline:
             raise Closed(out.get("code"))
@@ -178,7 +178,7 @@ async def follow(
             try:
                 message = await client.next()
             except Closed as closed:
-                assert closed.code == feed.CLOSE_UNAVAILABLE, closed.code
+                assert closed.code == protocol.CLOSE_UNAVAILABLE, closed.code
                 last = client.last_seq
                 await client.close()
                 client = await reconnect(cookie, last, deadline - time.monotonic())
@@ -353,18 +353,18 @@ async def test_after_a_redis_restart_publishing_recovers_and_clients_are_told_to
     transition = db(events_transition)
     await transition(incident, "acknowledged", supervisor)
     await client.events(1)  # the publisher now holds a pooled Redis connection
-    assert live.wait_published(5)
+    assert publisher.wait_published(5)
 
     own_redis.kill()
     code, reason = await close_of(client)
-    assert code == feed.CLOSE_UNAVAILABLE
+    assert code == protocol.CLOSE_UNAVAILABLE
     assert retry_after(reason) >= 1
     # Meanwhile a new socket is refused at once, without trying Redis, and told how long to wait.
     probe = FeedClient(cookie)
     started = time.monotonic()
     assert (await probe.ws.connect())[0]
     code, reason = await close_of(probe)
-    assert code == feed.CLOSE_UNAVAILABLE
+    assert code == protocol.CLOSE_UNAVAILABLE
     assert 1 <= retry_after(reason) <= 15
     assert time.monotonic() - started < 1.0
 
@@ -379,7 +379,7 @@ async def test_after_a_redis_restart_publishing_recovers_and_clients_are_told_to
 
     # Redis down again: commits still answer at once, the outbox keeps their events.
     own_redis.kill()
-    assert (await close_of(again))[0] == feed.CLOSE_UNAVAILABLE
+    assert (await close_of(again))[0] == protocol.CLOSE_UNAVAILABLE
     for status in ("on_scene", "resolved"):
         started = time.perf_counter()
         await transition(incident, status, supervisor)
@@ -446,7 +446,7 @@ async def test_a_membership_nobody_renews_lapses_while_open_sockets_renew_theirs
     client = FeedClient(await db(session_cookie)(supervisor))
     await client.connect()
     [live_member] = own_redis.group_members()
-    await get_channel_layer().group_add(live.group_name(), "specific.gone!socket")
+    await get_channel_layer().group_add(publisher.group_name(), "specific.gone!socket")
     assert len(own_redis.group_members()) == 2
 
     await asyncio.sleep(3)
@@ -516,7 +516,7 @@ def test_daphne_tells_the_browser_how_long_to_wait_while_redis_is_down(tmp_path,
         second = _websocket_close(port, cookie)  # refused without trying
         assert time.monotonic() - started < 1.0
         for code, reason in (first, second):
-            assert code == feed.CLOSE_UNAVAILABLE, log.read_text()[-3000:]
+            assert code == protocol.CLOSE_UNAVAILABLE, log.read_text()[-3000:]
             assert 1 <= retry_after(reason) <= 15
     finally:
         stop(server)

@@ -13,7 +13,7 @@ from django.contrib.sessions.backends.db import SessionStore
 from django.db import connection, transaction
 from django.utils import timezone
 
-from dashboard import feed
+from dashboard.live import protocol
 from incidents import services
 from incidents.models import OutboxEvent
 from incidents.services.outbox import outbox_prune
@@ -148,7 +148,9 @@ async def test_an_incident_moved_out_of_an_area_reaches_that_area_once_then_stop
     [left] = await arroios.events(1)
     [arrived] = await belem.events(1)
     assert left["id"] == arrived["id"] == incident.pk
-    assert left["payload"]["area"] == arrived["payload"]["area"] != incident.area_id
+    assert left["kind"] == "incident.removed" and left["payload"] == {"id": incident.pk}
+    assert arrived["kind"] == "incident.upserted"
+    assert arrived["payload"]["area"] != incident.area_id
 
     await db(transition)(incident, "acknowledged", supervisor)
     assert [e["id"] for e in await belem.events(1)] == [incident.pk]
@@ -161,15 +163,15 @@ async def test_an_incident_moved_out_of_an_area_reaches_that_area_once_then_stop
 async def test_anonymous_integrators_and_stale_sessions_are_closed_with_a_code(integrator):
     anonymous = FeedClient(None)
     assert (await anonymous.ws.connect())[0]
-    assert await anonymous.closed_with() == feed.CLOSE_UNAUTHENTICATED
+    assert await anonymous.closed_with() == protocol.CLOSE_UNAUTHENTICATED
 
     unknown_session = FeedClient("no-such-session-key")
     assert (await unknown_session.ws.connect())[0]
-    assert await unknown_session.closed_with() == feed.CLOSE_UNAUTHENTICATED
+    assert await unknown_session.closed_with() == protocol.CLOSE_UNAUTHENTICATED
 
     technician = FeedClient(await db(session_cookie)(integrator))
     assert (await technician.ws.connect())[0]
-    assert await technician.closed_with() == feed.CLOSE_FORBIDDEN
+    assert await technician.closed_with() == protocol.CLOSE_FORBIDDEN
 
 
 @run_async
@@ -192,7 +194,7 @@ async def test_logging_out_ends_the_feed_at_the_next_heartbeat(settings, officer
     await client.connect()
     assert (await client.next_of("heartbeat"))["type"] == "heartbeat"
     await db(SessionStore(cookie).delete)()
-    assert await client.closed_with() == feed.CLOSE_UNAUTHENTICATED
+    assert await client.closed_with() == protocol.CLOSE_UNAUTHENTICATED
 
 
 # --- Replay, resume, reload ---------------------------------------------------------------------
@@ -281,7 +283,7 @@ async def test_a_client_behind_the_pruned_outbox_is_told_to_reload(
     behind = FeedClient(cookie, after=old - 1)
     await behind.connect()
     reload = await behind.next_of("reload", "event")
-    assert reload == {"type": "reload", "reason": feed.RELOAD_EXPIRED, "sequence": newest}
+    assert reload == {"type": "reload", "reason": protocol.RELOAD_EXPIRED, "sequence": newest}
     # After a reload the feed goes on from the newest sequence.
     await db(transition)(incident, "on_scene", supervisor)
     assert (await behind.events(1))[0]["payload"]["status"] == "on_scene"
@@ -289,14 +291,14 @@ async def test_a_client_behind_the_pruned_outbox_is_told_to_reload(
 
     ahead = FeedClient(cookie, after=newest + 100)
     await ahead.connect()
-    assert (await ahead.next_of("reload", "event"))["reason"] == feed.RELOAD_UNKNOWN_SEQUENCE
+    assert (await ahead.next_of("reload", "event"))["reason"] == protocol.RELOAD_UNKNOWN_SEQUENCE
     await ahead.close()
 
     garbled = FeedClient(cookie)
     garbled.ws.scope["query_string"] = b"after=12abc"
     await garbled.connect()
     assert (await garbled.next())["type"] == "error"
-    assert (await garbled.next())["reason"] == feed.RELOAD_UNKNOWN_SEQUENCE
+    assert (await garbled.next())["reason"] == protocol.RELOAD_UNKNOWN_SEQUENCE
     await garbled.close()
 
 
@@ -312,7 +314,7 @@ async def test_a_client_too_far_behind_reloads_instead_of_replaying(
     client = FeedClient(await db(session_cookie)(supervisor), after=start)
     await client.connect()
     reload = await client.next_of("reload", "event")
-    assert reload["reason"] == feed.RELOAD_TOO_FAR_BEHIND
+    assert reload["reason"] == protocol.RELOAD_TOO_FAR_BEHIND
     assert reload["sequence"] == await db(newest_seq)()
     await client.close()
 
@@ -367,7 +369,7 @@ async def test_events_whose_notification_was_lost_arrive_in_order_with_the_next_
     await db(transition)(incident, "dispatched", supervisor)
     assert await client.quiet(0.3)
 
-    settings.KOBAN_EVENT_PUBLISHER = "dashboard.live.publish_events"
+    settings.KOBAN_EVENT_PUBLISHER = "dashboard.live.publisher.publish_events"
     await db(transition)(incident, "on_scene", supervisor)
     got = await client.events(3)
     assert [e["payload"]["status"] for e in got] == ["acknowledged", "dispatched", "on_scene"]
@@ -411,7 +413,7 @@ async def test_a_slow_client_is_disconnected_and_the_others_keep_up(
     titles = [e["payload"]["title"] for e in await fast.events(12, timeout=5)]
     assert titles == [f"Ruído {n}" for n in range(12)]
 
-    assert await slow.closed_with() == feed.CLOSE_TOO_SLOW
+    assert await slow.closed_with() == protocol.CLOSE_TOO_SLOW
     assert len([m for m in slow.messages if m["type"] == "event"]) < 12
     # It reconnects from its last sequence and gets the rest, in order.
     again = FeedClient(cookie, after=slow.last_seq)

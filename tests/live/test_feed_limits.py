@@ -10,8 +10,8 @@ import pytest
 from channels.layers import get_channel_layer
 from django.db import connection
 
-from dashboard import feed
-from dashboard.live import group_name
+from dashboard.live import protocol
+from dashboard.live.publisher import group_name
 from dashboard.throttle import ConnectionSlots, TokenBucket
 from incidents import services
 from tests.live.helpers import Closed, FeedClient, db, run_async, session_cookie
@@ -47,10 +47,10 @@ async def test_a_flood_of_resumes_is_closed_with_4429_after_a_few_replays(
                 raise Closed(message.get("code"))
             if '"type":"event"' in message["text"]:
                 replayed += 1
-    assert closed.value.code == feed.CLOSE_RATE_LIMITED
+    assert closed.value.code == protocol.CLOSE_RATE_LIMITED
     # A bucket of 20 holds four resumes of 5: each replays the two events, and that is all.
     # Without the limit, the 3000 resumes would each have replayed them.
-    max_resumes = settings.KOBAN_LIVE_MESSAGE_BURST // feed.RESUME_COST
+    max_resumes = settings.KOBAN_LIVE_MESSAGE_BURST // protocol.RESUME_COST
     assert 2 <= replayed <= 2 * max_resumes
 
 
@@ -64,7 +64,7 @@ async def test_messages_beyond_the_burst_close_the_socket_with_4429(settings, of
         await client.send({"type": "ping"})
         assert (await client.next())["type"] == "pong"
     await client.send({"type": "ping"})  # the sixth at once: over a burst of five
-    assert await client.closed_with() == feed.CLOSE_RATE_LIMITED
+    assert await client.closed_with() == protocol.CLOSE_RATE_LIMITED
 
 
 @run_async
@@ -107,7 +107,7 @@ async def test_a_user_may_hold_only_so_many_sockets_and_a_closed_one_frees_its_p
     for extra_cookie in (cookie, await db(session_cookie)(officer)):
         extra = FeedClient(extra_cookie)
         assert (await extra.ws.connect())[0]
-        assert await extra.closed_with() == feed.CLOSE_TOO_MANY_CONNECTIONS
+        assert await extra.closed_with() == protocol.CLOSE_TOO_MANY_CONNECTIONS
         await extra.close()
 
     # Another user is not affected.
@@ -135,7 +135,7 @@ async def test_sockets_of_a_crashed_process_expire_instead_of_locking_the_user_o
     cookie = await db(session_cookie)(officer)
     refused = FeedClient(cookie)
     assert (await refused.ws.connect())[0]
-    assert await refused.closed_with() == feed.CLOSE_TOO_MANY_CONNECTIONS
+    assert await refused.closed_with() == protocol.CLOSE_TOO_MANY_CONNECTIONS
     await refused.close()
 
     await asyncio.sleep(1.2)  # their time-to-live: three heartbeats in production

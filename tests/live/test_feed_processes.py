@@ -9,7 +9,7 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from dashboard import feed
+from dashboard.live import protocol
 from incidents import services
 from incidents.models import PatrolPosition
 from incidents.tasks import patrol_record_position_task
@@ -100,7 +100,7 @@ async def test_clients_reconnect_after_a_redis_restart_and_lose_nothing(
 
     own_redis.kill()
     for client in clients:
-        assert await client.closed_with(timeout=10) == feed.CLOSE_UNAVAILABLE
+        assert await client.closed_with(timeout=10) == protocol.CLOSE_UNAVAILABLE
 
     # Work goes on while Redis is down: commits succeed, publishing fails, the outbox keeps all.
     for status in ("dispatched", "on_scene", "resolved"):
@@ -109,7 +109,7 @@ async def test_clients_reconnect_after_a_redis_restart_and_lose_nothing(
         )
     probe = FeedClient(cookies[0])
     assert (await probe.ws.connect())[0]
-    assert await probe.closed_with() == feed.CLOSE_UNAVAILABLE
+    assert await probe.closed_with() == protocol.CLOSE_UNAVAILABLE
 
     own_redis.start()
     again = [await connect_retrying(c.cookie, after=c.last_seq) for c in clients]

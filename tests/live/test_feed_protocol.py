@@ -5,13 +5,13 @@ from __future__ import annotations
 import pytest
 from django.conf import settings
 
-from dashboard import feed
-from dashboard.live import group_name
+from dashboard.live import protocol
+from dashboard.live.publisher import group_name
 
 
 def test_client_messages_are_parsed_strictly():
-    assert feed.parse_client_message('{"type":"ping"}') == feed.Ping(type="ping")
-    assert feed.parse_client_message('{"type":"resume","after":7}').after == 7
+    assert protocol.parse_client_message('{"type":"ping"}') == protocol.Ping(type="ping")
+    assert protocol.parse_client_message('{"type":"resume","after":7}').after == 7
     for bad in (
         "",
         "null",
@@ -23,18 +23,18 @@ def test_client_messages_are_parsed_strictly():
         '{"type":"ping","extra":1}',
         "x" * 2000,
     ):
-        with pytest.raises(feed.ProtocolError):
-            feed.parse_client_message(bad)
+        with pytest.raises(protocol.ProtocolError):
+            protocol.parse_client_message(bad)
 
 
 def test_after_must_be_a_non_negative_integer():
-    assert feed.parse_after(None) is None
-    assert feed.parse_after("") is None
-    assert feed.parse_after("0") == 0
-    assert feed.parse_after("1841") == 1841
+    assert protocol.parse_after(None) is None
+    assert protocol.parse_after("") is None
+    assert protocol.parse_after("0") == 0
+    assert protocol.parse_after("1841") == 1841
     for bad in ("-1", "1.5", "abc", "1e3", "9" * 30):
-        with pytest.raises(feed.ProtocolError):
-            feed.parse_after(bad)
+        with pytest.raises(protocol.ProtocolError):
+            protocol.parse_after(bad)
 
 
 def test_the_feed_group_is_named_after_the_database(monkeypatch):

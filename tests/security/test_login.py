@@ -252,26 +252,26 @@ def test_a_session_ends_a_shift_after_the_log_in_whatever_the_activity(
 def test_an_open_live_map_keeps_its_session_alive_until_the_shift_ends(
     client, settings, officer_user
 ):
-    from dashboard import feed, live
+    from dashboard.live import protocol, reads
     from dashboard.security.sessions import AUTH_AT, SEEN_AT
 
     client.force_login(officer_user)
     client.get("/")
     key = client.session.session_key
-    assert live.heartbeat_reads(key, officer_user.pk, 0, 10)[1] is None  # the map's heartbeat
+    assert reads.heartbeat_reads(key, officer_user.pk, 0, 10)[1] is None  # the map's heartbeat
 
     # No request for longer than the idle limit, but the map kept beating: still signed in.
     _age(client, SEEN_AT, settings.KOBAN_SESSION_IDLE_MINUTES * 60 + 60)
-    user, refused, _ = live.heartbeat_reads(key, officer_user.pk, 0, 10)
+    user, refused, _ = reads.heartbeat_reads(key, officer_user.pk, 0, 10)
     assert refused is None and user.pk == officer_user.pk
     assert client.get("/").status_code == 200
 
     _age(client, AUTH_AT, settings.KOBAN_SESSION_MAX_HOURS * 3600 + 60)
-    assert live.heartbeat_reads(key, officer_user.pk, 0, 10)[1] == feed.CLOSE_UNAUTHENTICATED
+    assert reads.heartbeat_reads(key, officer_user.pk, 0, 10)[1] == protocol.CLOSE_UNAUTHENTICATED
 
 
 def test_without_a_live_map_an_idle_session_closes_the_feed_too(client, settings, officer_user):
-    from dashboard import feed, live
+    from dashboard.live import protocol, reads
     from dashboard.security.sessions import SEEN_AT
 
     client.force_login(officer_user)
@@ -279,4 +279,4 @@ def test_without_a_live_map_an_idle_session_closes_the_feed_too(client, settings
     _age(client, SEEN_AT, settings.KOBAN_SESSION_IDLE_MINUTES * 60 + 60)
 
     key = client.session.session_key
-    assert live.heartbeat_reads(key, officer_user.pk, 0, 10)[1] == feed.CLOSE_UNAUTHENTICATED
+    assert reads.heartbeat_reads(key, officer_user.pk, 0, 10)[1] == protocol.CLOSE_UNAUTHENTICATED

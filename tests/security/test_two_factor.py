@@ -254,14 +254,14 @@ def _cookie(user, verified: bool) -> str:
 
 @pytest.mark.django_db(transaction=True)
 def test_the_live_feed_refuses_a_session_still_owing_the_code(admin_user, fresh_channel_layer):
-    from dashboard import feed
+    from dashboard.live import protocol
     from tests.live.helpers import FeedClient, db, run_async
 
     @run_async
     async def check():
         held = FeedClient(await db(_cookie)(admin_user, False))
         assert (await held.ws.connect())[0]
-        assert await held.closed_with() == feed.CLOSE_UNAUTHENTICATED
+        assert await held.closed_with() == protocol.CLOSE_UNAUTHENTICATED
 
         verified = FeedClient(await db(_cookie)(admin_user, True))
         assert (await verified.connect())["type"] == "hello"

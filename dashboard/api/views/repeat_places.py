@@ -17,7 +17,7 @@ from incidents.selectors_repeat_places import (
 )
 
 from ..docs import AUTH_ERRORS, SEQUENCE_PARAMETER, errors
-from ..filters import (
+from ..filters.filtersets import (
     _KobanFilterSet,
     area_filter,
     category_filter,

@@ -1,6 +1,6 @@
 // The live feed client: connect after a snapshot's sequence, apply events, resume after a cut.
 //
-// Protocol (dashboard/consumers.py): the server says hello, then sends events with a sequence
+// Protocol (dashboard/live/, docs/live-feed.md): the server says hello, then sends events with a sequence
 // number; after a reconnect the client asks for everything after the last sequence it applied;
 // "reload" means the gap is older than the outbox keeps, so the page reloads its snapshot.
 import { t } from "./core.js";
@@ -11,7 +11,7 @@ const BACKOFF_MS = [500, 1000, 2000, 4000, 8000, 15000, 30000, 60000];
 const MAX_BACKOFF_MS = 60000;
 const PING_EVERY_MS = 20000;
 const SILENCE_LIMIT_MS = 45000;
-// Close codes of dashboard/feed.py: no session -> log in again; not an operational role -> stop.
+// Close codes of dashboard/live/protocol.py: no session -> log in again; not an operational role -> stop.
 const CLOSE_UNAUTHENTICATED = 4401;
 const CLOSE_FORBIDDEN = 4403;
 // Refused for a while: too many sockets of this user (other tabs), too many messages, or the

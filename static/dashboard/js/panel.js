@@ -4,6 +4,7 @@ import {
   api, clearFormErrors, config, fmtDateTime, fmtWhen, h, label, showFormErrors, t,
 } from "./core.js";
 import { assessmentSection } from "./assessment.js";
+import { dispatchSection } from "./dispatch-ui.js";
 import { assignForm, compareFollowups, followupCard } from "./followups-ui.js";
 import { concernFeedback, reporterLanguage } from "./resident-message.js";
 import { concernPlanSection } from "./concern-plan.js";
@@ -132,6 +133,7 @@ export class DetailPanel {
       this.facts(kind, d),
       this.statusActions(kind, d),
       kind === "concern" ? assessmentSection(d, { onChanged: () => this.refresh() }) : null,
+      kind === "incident" ? dispatchSection(this, d) : null,
       kind === "incident" && d.has_reporter_contact ? this.reporter(d) : null,
       this.links(kind, d),
       kind === "concern" ? concernPlanSection(d, { onChanged: () => this.refresh() }) : null,
@@ -323,7 +325,7 @@ export class DetailPanel {
       h("ol", { class: "timeline" }, entries.map((e) => h("li", { class: `tl tl-${e.kind}` },
         h("div", { class: "tl-head" },
           h("span", { class: "tl-kind" }, t(`timeline_${e.kind}`)),
-          e.kind === "status" && e.to_status ? h("span", { class: "tl-status" },
+          e.to_status ? h("span", { class: "tl-status" },
             ` ${label(statusKind(kind), e.from_status)} → ${label(statusKind(kind), e.to_status)}`) : null,
           h("time", { datetime: e.created_at, title: fmtDateTime(e.created_at) }, fmtWhen(e.created_at))),
         e.text ? h("p", { class: "tl-text" }, e.text) : null,

@@ -1,5 +1,4 @@
-"""The live feed's server side outside the socket: publishing committed outbox events to the
-Channels layer, and the outbox reads the consumer needs.
+"""Publishing committed outbox events to the Channels layer, from a background thread.
 
 Publishing is an optimisation, never the source of truth. The group message carries the events
 (frames already encoded) and `prev`, the committed sequence just before them. A consumer whose
@@ -21,25 +20,18 @@ import re
 import threading
 import time
 from collections.abc import Awaitable, Callable, Iterable
-from importlib import import_module
 from typing import Any, TypeVar
 
 from channels.layers import get_channel_layer
 from django.conf import settings
-from django.contrib import auth
-from django.contrib.auth.models import AnonymousUser
 from django.db import close_old_connections
-from django.db.models import Max, Min, Subquery, Value
+from django.db.models import Subquery, Value
 from django.db.models.functions import Coalesce
-from django.http import HttpRequest
 from redis.exceptions import ConnectionError as RedisConnectionError
 
-from incidents import roles
 from incidents.models import OutboxEvent
-from incidents.selectors import events_after, user_area_ids
 
-from . import feed
-from .security import sessions
+from .reads import WIRE_FIELDS, wire
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -56,7 +48,6 @@ MAX_EVENTS_PER_PUBLISH = 1000
 MAX_PENDING_DISCARDS = 10_000
 # How long a process about to exit waits for its publisher to send what is left.
 EXIT_FLUSH_SECONDS = 3.0
-_WIRE_FIELDS = ("id", "kind", "entity_type", "entity_id", "area_ids", "user_ids", "payload")
 
 
 def group_name() -> str:
@@ -67,18 +58,6 @@ def group_name() -> str:
     """
     database = re.sub(r"[^A-Za-z0-9_.-]", "-", str(settings.DATABASES["default"]["NAME"]))
     return f"koban.operations.{database[:60]}"
-
-
-def _wire(row: OutboxEvent) -> feed.WireEvent:
-    return feed.wire_event(
-        seq=row.id,
-        kind=row.kind,
-        entity_type=row.entity_type,
-        entity_id=row.entity_id,
-        area_ids=row.area_ids,
-        user_ids=row.user_ids,
-        payload=row.payload,
-    )
 
 
 def publish_events(event_ids: Iterable[int]) -> None:
@@ -115,7 +94,7 @@ def _messages(low: int, high: int) -> list[dict[str, Any]]:
     before = OutboxEvent.objects.filter(id__lt=low).order_by("-id").values("id")[:1]
     rows = list(
         OutboxEvent.objects.filter(id__gte=Coalesce(Subquery(before), Value(low)), id__lte=high)
-        .only(*_WIRE_FIELDS)
+        .only(*WIRE_FIELDS)
         .order_by("id")
     )
     prev = rows[0].id if rows and rows[0].id < low else 0
@@ -123,7 +102,7 @@ def _messages(low: int, high: int) -> list[dict[str, Any]]:
     messages = []
     for start in range(0, len(rows), MAX_EVENTS_PER_MESSAGE):
         chunk = rows[start : start + MAX_EVENTS_PER_MESSAGE]
-        messages.append({"type": "feed.events", "prev": prev, "events": [_wire(r) for r in chunk]})
+        messages.append({"type": "feed.events", "prev": prev, "events": [wire(r) for r in chunk]})
         prev = chunk[-1].id
     return messages
 
@@ -270,61 +249,3 @@ def _forget(task: asyncio.Future[Any]) -> None:
 
 
 _publisher = _Publisher()
-
-
-# --- Reads for the consumer (each one trip to the database thread) ------------------------------
-
-
-def outbox_bounds() -> tuple[int, int]:
-    """(oldest retained id, newest id); (0, 0) for an empty outbox."""
-    bounds = OutboxEvent.objects.aggregate(oldest=Min("id"), newest=Max("id"))
-    return bounds["oldest"] or 0, bounds["newest"] or 0
-
-
-def wire_events_after(sequence: int, limit: int) -> list[feed.WireEvent]:
-    return [_wire(row) for row in events_after(sequence, limit).only(*_WIRE_FIELDS)]
-
-
-def prepare_viewer(user: Any) -> bool:
-    """Load the user's roles and areas once, so per-event visibility needs no query.
-
-    Returns whether the user may watch the feed at all (an operational role).
-    """
-    for attr in ("_koban_roles", "_koban_area_ids"):
-        if hasattr(user, attr):
-            delattr(user, attr)
-    roles.role_names(user)
-    user_area_ids(user)
-    return roles.is_operational(user)
-
-
-def current_user(session_key: str | None) -> Any:
-    """The session's user as of now (anonymous once logged out or the password changed)."""
-    engine = import_module(settings.SESSION_ENGINE)
-    request = HttpRequest()
-    request.session = engine.SessionStore(session_key)
-    if sessions.expired(request.session):  # idle, or logged in longer than a shift ago
-        return AnonymousUser()
-    return auth.get_user(request)
-
-
-def open_for(user: Any) -> tuple[bool, int, int]:
-    """At connect: (may watch the feed, oldest retained id, newest id)."""
-    if not prepare_viewer(user):
-        return False, 0, 0
-    return True, *outbox_bounds()
-
-
-def heartbeat_reads(
-    session_key: str | None, user_id: int, sequence: int, limit: int
-) -> tuple[Any, int | None, list[feed.WireEvent]]:
-    """At each heartbeat: (fresh user, None, events after `sequence`), or (None, close code, [])
-    when the session ended or the user lost their operational role. An open map is activity:
-    it keeps the session from idling out (never past the shift cap)."""
-    user = current_user(session_key)
-    if not user.is_authenticated or user.pk != user_id:
-        return None, feed.CLOSE_UNAUTHENTICATED, []
-    sessions.note_live_activity(session_key)
-    if not prepare_viewer(user):
-        return None, feed.CLOSE_FORBIDDEN, []
-    return user, None, wire_events_after(sequence, limit)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from .consumers import OperationsConsumer
+from .consumer import OperationsConsumer
 
 websocket_urlpatterns = [
     path("ws/operations/", OperationsConsumer.as_asgi()),

@@ -127,6 +127,13 @@ class RepeatPlacePayload(_Payload):
     updated_at: datetime
 
 
+class RemovedPayload(_Payload):
+    """The item left this client's view (moved to an area it does not see, given to someone
+    else): drop it. Never sent to those who see everything."""
+
+    id: int
+
+
 @dataclass(frozen=True)
 class EventType:
     kind: str
@@ -144,6 +151,9 @@ EVENT_TYPES: dict[str, EventType] = {
         EventType("patrol.upserted", ("patrol",), PatrolPayload),
         EventType("patrol.moved", ("patrol",), PatrolPayload, coalesce=True),
         EventType("followup.upserted", ("followup",), FollowUpPayload),
+        EventType("incident.removed", ("incident",), RemovedPayload),
+        EventType("concern.removed", ("concern",), RemovedPayload),
+        EventType("followup.removed", ("followup",), RemovedPayload),
         EventType("timeline.added", ("incident", "concern"), TimelinePayload),
         EventType("repeat_place.upserted", ("repeat_place",), RepeatPlacePayload),
     )

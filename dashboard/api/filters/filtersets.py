@@ -1,26 +1,21 @@
-"""Query-parameter filters, parsed once into typed values and handed to selectors.
-
-Each parameter has a form field that turns text into a value or a message: a bad value is a
-400 with a message for that parameter (django-filter's backend raises it), never a 500.
-The querysets being filtered already come from the visibility selectors.
+"""Filter sets: each query parameter is documented, parsed once (parsing.py) and handed to a
+selector, which owns the query rule. The querysets being filtered already come from the
+visibility selectors.
 """
 
 from __future__ import annotations
 
-import math
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import django_filters as df
 from django import forms
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import QuerySet
 from django.utils import timezone
-from django.utils.dateparse import parse_date, parse_datetime
 from drf_spectacular.utils import extend_schema_field
 
-from incidents import selectors
+from incidents import selectors, work_selectors
 from incidents.models import (
-    Category,
     ConcernStatus,
     FollowUp,
     FollowUpStatus,
@@ -34,159 +29,16 @@ from incidents.models import (
     Priority,
 )
 
-from .serializers.common import MAX_ID
-
-MAX_LIST = 200
-
-# --- Form fields: text in, typed value or a message out ------------------------------------------
-
-
-class _TextField(forms.CharField):
-    """Refuses NUL before any parsing or lookup (PostgreSQL cannot take it in a query)."""
-
-    def to_python(self, value: Any) -> str:
-        text = super().to_python(value)
-        if "\x00" in text:
-            raise forms.ValidationError("Null characters are not allowed.")
-        return text
-
-
-class BBoxField(_TextField):
-    def to_python(self, value: Any) -> tuple[float, float, float, float] | None:
-        text = super().to_python(value)
-        if not text:
-            return None
-        parts = text.split(",")
-        if len(parts) != 4:
-            raise forms.ValidationError("Give four numbers: minlon,minlat,maxlon,maxlat.")
-        try:
-            minlon, minlat, maxlon, maxlat = (float(p) for p in parts)
-        except ValueError as exc:
-            raise forms.ValidationError("Give four numbers: minlon,minlat,maxlon,maxlat.") from exc
-        if not all(math.isfinite(v) for v in (minlon, minlat, maxlon, maxlat)):
-            raise forms.ValidationError("Coordinates must be finite numbers.")
-        if not (-180 <= minlon <= 180 and -180 <= maxlon <= 180):
-            raise forms.ValidationError("Longitudes must be between -180 and 180.")
-        if not (-90 <= minlat <= 90 and -90 <= maxlat <= 90):
-            raise forms.ValidationError("Latitudes must be between -90 and 90.")
-        if minlon > maxlon or minlat > maxlat:
-            raise forms.ValidationError("The minimum corner must come first (min <= max).")
-        return (minlon, minlat, maxlon, maxlat)
-
-
-def _parse_id(text: str) -> int:
-    text = text.strip()
-    if not text.isascii() or not text.isdigit() or not 1 <= int(text) <= MAX_ID:
-        raise forms.ValidationError(
-            "'%(value)s' is not an id (a positive whole number).", params={"value": text[:40]}
-        )
-    return int(text)
-
-
-class IdField(_TextField):
-    def to_python(self, value: Any) -> int | None:
-        text = super().to_python(value)
-        return _parse_id(text) if text else None
-
-
-class IdListField(_TextField):
-    def to_python(self, value: Any) -> list[int] | None:
-        text = super().to_python(value)
-        if not text:
-            return None
-        parts = [p for p in text.split(",") if p.strip()]
-        if len(parts) > MAX_LIST:
-            raise forms.ValidationError(f"Give at most {MAX_LIST} ids.")
-        return [_parse_id(p) for p in parts]
-
-
-class ChoiceListField(_TextField):
-    """A comma-separated list of known values (statuses, priorities, kinds)."""
-
-    def __init__(self, *, choices: list[tuple[str, Any]], **kwargs: Any) -> None:
-        self.allowed = [value for value, _ in choices]
-        super().__init__(**kwargs)
-
-    def to_python(self, value: Any) -> list[str] | None:
-        text = super().to_python(value)
-        if not text:
-            return None
-        values = [p.strip() for p in text.split(",") if p.strip()]
-        unknown = [v for v in values if v not in self.allowed]
-        if unknown:
-            raise forms.ValidationError(
-                "Unknown value '%(value)s'; use any of: %(allowed)s.",
-                params={"value": unknown[0][:40], "allowed": ", ".join(self.allowed)},
-            )
-        return values
-
-
-class CategoryListField(_TextField):
-    def to_python(self, value: Any) -> list[str] | None:
-        text = super().to_python(value)
-        if not text:
-            return None
-        codes = [p.strip() for p in text.split(",") if p.strip()][: MAX_LIST + 1]
-        if len(codes) > MAX_LIST:
-            raise forms.ValidationError(f"Give at most {MAX_LIST} categories.")
-        known = set(Category.objects.filter(code__in=codes).values_list("code", flat=True))
-        unknown = [c for c in codes if c not in known]
-        if unknown:
-            raise forms.ValidationError(
-                "Unknown category '%(value)s'.", params={"value": unknown[0][:50]}
-            )
-        return codes
-
-
-class AwareDateTimeField(_TextField):
-    """ISO 8601 date-time (or date, meaning local midnight); naive values are local time."""
-
-    def to_python(self, value: Any) -> datetime | None:
-        text = super().to_python(value)
-        if not text:
-            return None
-        try:
-            parsed = parse_datetime(text)
-            if parsed is None:
-                day = parse_date(text)
-                parsed = datetime(day.year, day.month, day.day) if day else None
-        except (ValueError, OverflowError):
-            parsed = None
-        if parsed is None:
-            raise forms.ValidationError(
-                "Give an ISO 8601 date-time, e.g. 2025-05-01T08:00:00+01:00."
-            )
-        try:
-            if timezone.is_naive(parsed):
-                parsed = timezone.make_aware(parsed)
-            parsed.astimezone(UTC)
-            # Keep arithmetic on it (now - value) and the database's range safe.
-            parsed + timedelta(days=1)
-            parsed - timedelta(days=1)
-        except (ValueError, OverflowError) as exc:
-            raise forms.ValidationError("This date-time is out of range.") from exc
-        return parsed
-
-
-class StrictBooleanField(_TextField):
-    def to_python(self, value: Any) -> bool | None:
-        text = (super().to_python(value) or "").lower()
-        if not text:
-            return None
-        if text in ("true", "1"):
-            return True
-        if text in ("false", "0"):
-            return False
-        raise forms.ValidationError("Use true or false.")
-
-
-class AssigneeField(_TextField):
-    def to_python(self, value: Any) -> str | int | None:
-        text = super().to_python(value)
-        if not text:
-            return None
-        return "me" if text == "me" else _parse_id(text)
-
+from .parsing import (
+    AssigneeField,
+    AwareDateTimeField,
+    BBoxField,
+    CategoryListField,
+    ChoiceListField,
+    IdField,
+    IdListField,
+    StrictBooleanField,
+)
 
 # --- Filters: each documents its parameter -------------------------------------------------------
 
@@ -368,18 +220,13 @@ class _KobanFilterSet(df.FilterSet):
         return selectors.incidents_in_bbox(qs, value)
 
     def filter_area(self, qs: QuerySet, name: str, value: list[int]) -> QuerySet:
-        return qs.filter(area_id__in=selectors.area_ids_with_descendants(value))
+        return selectors.items_in_areas(qs, value)
 
     def filter_no_area(self, qs: QuerySet, name: str, value: bool) -> QuerySet:
         return qs.filter(area__isnull=value)
 
     def filter_q(self, qs: QuerySet, name: str, value: str) -> QuerySet:
-        value = value.strip()
-        if not value:
-            return qs
-        return qs.filter(
-            Q(reference__icontains=value) | Q(title__icontains=value) | Q(address__icontains=value)
-        )
+        return selectors.items_matching(qs, value)
 
     def user_id(self, value: str | int) -> int:
         return self.request.user.id if value == "me" else int(value)
@@ -397,7 +244,8 @@ class IncidentFilter(_KobanFilterSet):
     days = days_filter("reported_at")
     updated_since = datetime_filter("updated_at", "gte", "Changed at or after (for syncing).")
     assignee = assignee_filter(
-        "filter_assignee", "Assigned to this officer, or with a follow-up assigned to them."
+        "filter_assignee",
+        "Sent to this officer or to a patrol they crew, or with a follow-up for either.",
     )
     q = search_filter()
     ordering = ordering_filter(INCIDENT_ORDERINGS, "-reported_at")
@@ -407,9 +255,8 @@ class IncidentFilter(_KobanFilterSet):
         fields: list[str] = []
 
     def filter_assignee(self, qs: QuerySet, name: str, value: str | int) -> QuerySet:
-        user_id = self.user_id(value)
-        theirs = FollowUp.objects.filter(incident=OuterRef("pk"), assignee_id=user_id)
-        return qs.filter(Q(assigned_officer_id=user_id) | Exists(theirs))
+        # One meaning of "assigned to me" everywhere (patrols included): work_selectors.
+        return work_selectors.incidents_assigned_to(qs, self.user_id(value))
 
 
 class ConcernFilter(_KobanFilterSet):
@@ -452,18 +299,13 @@ class FollowUpFilter(_KobanFilterSet):
         fields: list[str] = []
 
     def filter_assignee(self, qs: QuerySet, name: str, value: str | int) -> QuerySet:
-        user_id = self.user_id(value)
-        return qs.filter(
-            Q(assignee_id=user_id) | Q(assignee_patrol__in=Patrol.objects.filter(members=user_id))
-        )
+        return work_selectors.followups_assigned_to(qs, self.user_id(value))
 
     def filter_overdue(self, qs: QuerySet, name: str, value: bool) -> QuerySet:
-        overdue = selectors.followups_overdue(qs)
-        return overdue if value else qs.exclude(pk__in=overdue.values("pk"))
+        return selectors.followups_by_overdue(qs, overdue=value)
 
     def filter_area(self, qs: QuerySet, name: str, value: list[int]) -> QuerySet:
-        ids = selectors.area_ids_with_descendants(value)
-        return qs.filter(Q(incident__area_id__in=ids) | Q(concern__area_id__in=ids))
+        return selectors.followups_in_areas(qs, value)
 
 
 class PatrolFilter(_KobanFilterSet):

@@ -1,0 +1,145 @@
+"""Who may see an item: the visibility rule written once, as data, and read two ways.
+
+`visible_q` turns it into a queryset filter for one user (the `*_visible_to` selectors);
+`audience_of` turns it into the areas and people one row reaches (the live feed's addressing,
+computed by the services in the transaction of the change). Both read the same `RULES`, so a
+screen's snapshot and the events it receives cannot disagree about who sees what.
+
+An officer sees an item when it lies in one of their areas (or a sub-area), or when one of the
+item's people paths leads to them. Supervisors and administrators see everything; patrols and
+stations are seen by every operational user (knowing who is near is a safety matter).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Model, Q
+
+from .models import FollowUp, Incident, NeighbourhoodConcern
+
+# Entities every operational user sees: their events reach every dashboard.
+SEEN_BY_EVERY_OPERATIONAL_USER = ("patrol", "station")
+
+
+ENTITY_TYPES: dict[type[Model], str] = {
+    Incident: "incident",
+    NeighbourhoodConcern: "concern",
+    FollowUp: "followup",
+}
+
+
+@dataclass(frozen=True)
+class Rule:
+    """Paths from a row to the areas it lies in and to the people who see it wherever it is."""
+
+    areas: tuple[str, ...]
+    users: tuple[str, ...]
+
+
+RULES: dict[type[Model], Rule] = {
+    Incident: Rule(
+        areas=("area",),
+        users=(
+            "assigned_officer",
+            "assigned_patrol__members",
+            "followups__assignee",
+            "followups__assignee_patrol__members",
+        ),
+    ),
+    NeighbourhoodConcern: Rule(
+        areas=("area",),
+        users=("owner", "followups__assignee", "followups__assignee_patrol__members"),
+    ),
+    FollowUp: Rule(
+        areas=("incident__area", "concern__area"),
+        users=("assignee", "assignee_patrol__members"),
+    ),
+}
+
+
+@dataclass(frozen=True)
+class Audience:
+    """The areas and the people one row reaches (an officer of a sub-area counts as the area)."""
+
+    area_ids: frozenset[int] = field(default_factory=frozenset)
+    user_ids: frozenset[int] = field(default_factory=frozenset)
+
+    def __or__(self, other: Audience) -> Audience:
+        return Audience(self.area_ids | other.area_ids, self.user_ids | other.user_ids)
+
+    def __sub__(self, other: Audience) -> Audience:
+        """Who was reached by `self` and is not by `other` (as areas and as people)."""
+        return Audience(self.area_ids - other.area_ids, self.user_ids - other.user_ids)
+
+    def __bool__(self) -> bool:
+        return bool(self.area_ids or self.user_ids)
+
+    @classmethod
+    def of(
+        cls, area_ids: Iterable[int | None] = (), user_ids: Iterable[int | None] = ()
+    ) -> Audience:
+        return cls(
+            frozenset(a for a in area_ids if a is not None),
+            frozenset(u for u in user_ids if u is not None),
+        )
+
+
+def visible_q(model: type[Model], user: Any, area_ids: Iterable[int]) -> Q:
+    """The rows of `model` an officer with these areas sees: one OR, no duplicate rows (paths
+    through many-valued relations become `pk IN (subquery)`)."""
+    rule = RULES[model]
+    area_ids = list(area_ids)
+    query = Q()
+    for path in rule.areas:
+        query |= Q(**{f"{path}__in": area_ids})
+    for path in rule.users:
+        if "__" in path:
+            query |= Q(pk__in=model._default_manager.filter(**{path: user}).values("pk"))
+        else:
+            query |= Q(**{path: user})
+    return query
+
+
+def _values(model: type[Model], pk: int, paths: tuple[str, ...]) -> frozenset[int]:
+    rows = model._default_manager.filter(pk=pk)
+    queries = [rows.values_list(path, flat=True) for path in paths]
+    first, *rest = queries
+    union = first.union(*rest) if rest else first
+    return frozenset(v for v in union if v is not None)
+
+
+def audience_of(obj: Model) -> Audience:
+    """Who sees this saved row now (two queries). Call it in the transaction of the change:
+    before it for the audience the change may take the row away from, after it for the event."""
+    rule = RULES[type(obj)]
+    return Audience(_values(type(obj), obj.pk, rule.areas), _values(type(obj), obj.pk, rule.users))
+
+
+def key_of(obj: Model) -> tuple[str, int]:
+    """How events name a row: (entity type, id)."""
+    return ENTITY_TYPES[type(obj)], obj.pk
+
+
+def audiences(*objs: Model) -> dict[tuple[str, int], Audience]:
+    return {key_of(obj): audience_of(obj) for obj in objs}
+
+
+def item_audiences(item: Incident | NeighbourhoodConcern) -> dict[tuple[str, int], Audience]:
+    """The audience of an incident or concern and of each of its follow-ups (whose areas are the
+    item's): what a move or a change of people can change at once."""
+    return audiences(item, *item.followups.all().only("pk", "incident_id", "concern_id"))
+
+
+def items_seen_through_patrol(patrol_id: int) -> list[Incident | NeighbourhoodConcern]:
+    """The items a patrol's crew sees as its crew: a change of crew changes who sees them."""
+    incidents = Incident.objects.filter(
+        Q(assigned_patrol_id=patrol_id)
+        | Q(pk__in=FollowUp.objects.filter(assignee_patrol_id=patrol_id).values("incident_id"))
+    )
+    concerns = NeighbourhoodConcern.objects.filter(
+        pk__in=FollowUp.objects.filter(assignee_patrol_id=patrol_id).values("concern_id")
+    )
+    return [*incidents.select_related("category"), *concerns.select_related("category")]

@@ -1,0 +1,64 @@
+// Live events applied to the view. While a snapshot loads, item events are held and replayed
+// after it, skipping those the snapshot already includes (by sequence number).
+import { api, config, debounce } from "../core.js";
+import { removeIncident, upsertConcern, upsertIncident } from "./items.js";
+import { upsertPatrol } from "./layers.js";
+import { panel, proposals } from "./selection.js";
+import { propsFromPayload, state } from "./state.js";
+
+/** An item that left the officer's areas stays only if the server still shows it (assigned). */
+async function dropIfNoLongerVisible(id) {
+  try {
+    await api(`incidents/${id}/`);
+  } catch (err) {
+    if (err.status === 404) {
+      removeIncident(id);
+      if (panel.isShowing("incident", id)) panel.close();
+    }
+  }
+}
+
+const refreshPanelSoon = debounce(() => panel.refresh(), 150);
+
+export function applyEvent(msg) {
+  if (state.buffer && (msg.kind.startsWith("incident.") || msg.kind.startsWith("concern."))) {
+    state.buffer.push(msg);
+    return;
+  }
+  const p = msg.payload ?? {};
+  switch (msg.kind) {
+    case "incident.upserted":
+      upsertIncident(propsFromPayload(p), { live: true });
+      if (panel.isShowing("incident", p.id)) panel.refresh();
+      if (!config.me.sees_everything && !(config.me.areas ?? []).includes(p.area)) {
+        dropIfNoLongerVisible(p.id);
+      }
+      break;
+    case "concern.upserted":
+      upsertConcern(propsFromPayload(p), { live: true });
+      if (panel.isShowing("concern", p.id)) panel.refresh();
+      break;
+    case "patrol.upserted":
+    case "patrol.moved":
+      upsertPatrol(p);
+      break;
+    case "repeat_place.upserted": // issue 16
+      proposals.apply(p);
+      break;
+    case "followup.upserted":
+    case "timeline.added":
+      if ((p.incident && panel.isShowing("incident", p.incident)) || (p.concern && panel.isShowing("concern", p.concern))) {
+        refreshPanelSoon();
+      }
+      break;
+    default:
+      break;
+  }
+}
+
+/** Applies the events held during a snapshot that is newer than `sequence` (all if null). */
+export function replayBuffer(sequence) {
+  const held = state.buffer ?? [];
+  state.buffer = null;
+  for (const msg of held) if (sequence === null || msg.seq > sequence) applyEvent(msg);
+}

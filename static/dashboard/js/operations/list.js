@@ -1,0 +1,99 @@
+// The side list: a row per incident and per concern, newest first, in two tabs with counts.
+import { fmtWhen, h, label, t } from "../core.js";
+import { concernSvg, incidentSvg } from "../symbols.js";
+import { LIST_LIMIT, PRIORITY_RANK, isSelected, state } from "./state.js";
+
+const listIncidents = document.getElementById("list-incidents");
+const listConcerns = document.getElementById("list-concerns");
+
+export function incidentRow(p, onClick) {
+  const meta = [p.reference, p.area_name || (p.area ? "" : t("no_area")), fmtWhen(p.reported_at)].filter(Boolean).join(" · ");
+  return h("li", { dataset: { id: p.id, reported: p.reported_at ?? "" } },
+    h("button", {
+      type: "button", class: "item",
+      dataset: { kind: "incident", id: p.id, status: p.status, priority: p.priority, category: p.category },
+      "aria-current": isSelected("incident", p.id) ? "true" : null,
+      onclick: onClick,
+    },
+    h("span", { class: "item-sym" }, incidentSvg(p.priority, p.status, 18)),
+    h("span", { class: "item-main" },
+      h("span", { class: "item-title" }, p.title || label("category", p.category)),
+      h("span", { class: "item-meta" }, meta),
+      p.address ? h("span", { class: "item-address" }, p.address) : null),
+    h("span", { class: `badge badge-status st-${p.status}` }, label("incident_status", p.status))));
+}
+
+export function concernRow(p, onClick) {
+  const meta = [p.reference, p.area_name, label("priority", p.priority)].filter(Boolean).join(" · ");
+  return h("li", { dataset: { id: p.id } },
+    h("button", {
+      type: "button", class: "item", dataset: { kind: "concern", id: p.id, status: p.status },
+      "aria-current": isSelected("concern", p.id) ? "true" : null,
+      onclick: onClick,
+    },
+    h("span", { class: "item-sym" }, concernSvg(p.status, 18)),
+    h("span", { class: "item-main" },
+      h("span", { class: "item-title" }, p.title),
+      h("span", { class: "item-meta" }, meta)),
+    h("span", { class: `badge badge-status cst-${p.status}` }, label("concern_status", p.status))));
+}
+
+function sortedIncidents() {
+  return [...state.incidents.values()].sort((a, b) =>
+    new Date(b.props.reported_at) - new Date(a.props.reported_at) || b.props.id - a.props.id);
+}
+
+export function renderList() {
+  const rows = sortedIncidents();
+  listIncidents.replaceChildren(...rows.slice(0, LIST_LIMIT).map((e) => e.row));
+  const note = document.getElementById("list-note");
+  note.hidden = rows.length <= LIST_LIMIT;
+  note.textContent = t("shown_of", { n: LIST_LIMIT });
+  if (!rows.length) listIncidents.append(h("li", { class: "empty" }, t("no_results")));
+  const concerns = [...state.concerns.values()].sort((a, b) =>
+    (PRIORITY_RANK[b.props.priority] ?? 0) - (PRIORITY_RANK[a.props.priority] ?? 0) || a.props.id - b.props.id);
+  listConcerns.replaceChildren(...concerns.map((e) => e.row));
+  if (!concerns.length) listConcerns.append(h("li", { class: "empty" }, t("no_results")));
+  updateCounts();
+}
+
+/** A new incident's row, placed by the time it was reported. */
+export function insertIncidentRow(entry) {
+  listIncidents.querySelector(".empty")?.remove();
+  const when = new Date(entry.props.reported_at).getTime();
+  for (const li of listIncidents.children) {
+    if (new Date(li.dataset.reported).getTime() <= when) { li.before(entry.row); return; }
+  }
+  listIncidents.append(entry.row);
+}
+
+/** A concern that changed goes to the top of its list. */
+export function prependConcernRow(entry) {
+  listConcerns.querySelector(".empty")?.remove();
+  listConcerns.prepend(entry.row);
+}
+
+export function updateCounts() {
+  document.getElementById("count-incidents").textContent = String(state.incidents.size);
+  document.getElementById("count-concerns").textContent = String(state.concerns.size);
+}
+
+/** Draws the eye to a row (and its marker) that a live event changed. */
+export function flash(row, marker, isNew = false) {
+  row.classList.remove("flash");
+  void row.offsetWidth; // restart the animation
+  row.classList.add("flash");
+  if (isNew) row.classList.add("is-new");
+  const el = marker?.getElement?.()?.querySelector(".mk");
+  if (el) { el.classList.remove("flash"); void el.offsetWidth; el.classList.add("flash"); }
+}
+
+export function showTab(kind) {
+  const incidents = kind === "incident";
+  document.getElementById("tab-incidents").setAttribute("aria-selected", String(incidents));
+  document.getElementById("tab-concerns").setAttribute("aria-selected", String(!incidents));
+  document.getElementById("tab-incidents").tabIndex = incidents ? 0 : -1;
+  document.getElementById("tab-concerns").tabIndex = incidents ? -1 : 0;
+  document.getElementById("panel-incidents").hidden = !incidents;
+  document.getElementById("panel-concerns").hidden = incidents;
+}
