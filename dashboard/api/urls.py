@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
 
-from .views import concerns, dispatch, docs, followups, incidents, patrols, reference
+from .views import concerns, dispatch, docs, followups, incidents, maps, patrols, reference
 
 app_name = "api"
 
@@ -23,6 +23,12 @@ v1 = [
     # Incidents
     path("incidents/", incidents.IncidentListCreateView.as_view(), name="incidents"),
     path("incidents/geojson/", incidents.IncidentGeoJSONView.as_view(), name="incidents-geojson"),
+    path("incidents/map/cells/", maps.IncidentMapCellsView.as_view(), name="incident-map-cells"),
+    path(
+        "incidents/map/features/",
+        maps.IncidentMapFeaturesView.as_view(),
+        name="incident-map-features",
+    ),
     path("incidents/<int:pk>/", incidents.IncidentDetailView.as_view(), name="incident"),
     path(
         "incidents/<int:pk>/transition/",

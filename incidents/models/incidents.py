@@ -89,6 +89,7 @@ class Incident(models.Model):
     updated_at = models.DateTimeField(auto_now=True, db_index=True)
 
     class Meta:
+        # `q=` has trigram indexes on UPPER(reference/title/address) too (migration 0006).
         ordering = ["-reported_at", "-id"]
         verbose_name = _("incident")
         verbose_name_plural = _("incidents")
@@ -102,6 +103,9 @@ class Incident(models.Model):
         indexes = [
             models.Index(fields=["status", "-reported_at"]),
             models.Index(fields=["area", "-reported_at"]),
+            # The default order and cursor key of lists and map features.
+            models.Index(fields=["-reported_at", "-id"], name="incident_reported_id_idx"),
+            models.Index(fields=["priority", "-reported_at"], name="incident_priority_idx"),
         ]
 
     def __str__(self) -> str:
