@@ -11,6 +11,7 @@ from .views import (
     docs,
     followups,
     incidents,
+    maps,
     patrols,
     reference,
     repeat_places,
@@ -32,6 +33,12 @@ v1 = [
     # Incidents
     path("incidents/", incidents.IncidentListCreateView.as_view(), name="incidents"),
     path("incidents/geojson/", incidents.IncidentGeoJSONView.as_view(), name="incidents-geojson"),
+    path("incidents/map/cells/", maps.IncidentMapCellsView.as_view(), name="incident-map-cells"),
+    path(
+        "incidents/map/features/",
+        maps.IncidentMapFeaturesView.as_view(),
+        name="incident-map-features",
+    ),
     path("incidents/<int:pk>/", incidents.IncidentDetailView.as_view(), name="incident"),
     path(
         "incidents/<int:pk>/transition/",

@@ -190,6 +190,8 @@ def ui_strings() -> dict[str, str]:
         "no_work": gettext("No follow-ups assigned to you. Good work."),
         "shown_of": gettext("Showing the first {n}. Narrow the filters to see more."),
         "count_incidents": gettext("{n} incidents"),
+        "map_cell": gettext("{n} incidents here: zoom in to see them"),
+        "map_limited": gettext("Showing {n} of {total}: zoom in"),
         "count_concerns": gettext("{n} concerns"),
         "select_assignee": gettext("Choose an officer"),
         "timeline_created": gettext("Created"),

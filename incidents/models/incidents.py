@@ -91,6 +91,7 @@ class Incident(models.Model):
     updated_at = models.DateTimeField(auto_now=True, db_index=True)
 
     class Meta:
+        # `q=` has trigram indexes on UPPER(reference/title/address) too (migration 0012).
         ordering = ["-reported_at", "-id"]
         verbose_name = _("incident")
         verbose_name_plural = _("incidents")
@@ -106,6 +107,7 @@ class Incident(models.Model):
             models.Index(fields=["-reported_at", "-id"], name="incident_reported_desc"),
             models.Index(fields=["status", "-reported_at"]),
             models.Index(fields=["area", "-reported_at"]),
+            models.Index(fields=["priority", "-reported_at"], name="incident_priority_idx"),
         ]
 
     def __str__(self) -> str:

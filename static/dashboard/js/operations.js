@@ -10,6 +10,7 @@ import { layers, loadAreas, map, renderLegend, setLayer } from "./operations/lay
 import { panel, proposals, select } from "./operations/selection.js";
 import { loadAll, loadItems } from "./operations/snapshot.js";
 import { state } from "./operations/state.js";
+import { bindViewport } from "./operations/viewport.js";
 
 const live = new LiveFeed({ path: config.ws, onEvent: applyEvent, reload: loadAll });
 
@@ -29,6 +30,7 @@ async function start() {
       await new Promise((r) => setTimeout(r, Math.min(30000, 1000 * 2 ** attempt)));
     }
   }
+  await bindViewport();
   openFromUrl();
   document.documentElement.dataset.ready = "true";
 }

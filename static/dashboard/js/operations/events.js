@@ -5,6 +5,7 @@ import { removeIncident, upsertConcern, upsertIncident } from "./items.js";
 import { upsertPatrol } from "./layers.js";
 import { panel, proposals } from "./selection.js";
 import { propsFromPayload, state } from "./state.js";
+import { refreshViewport } from "./viewport.js";
 
 /** An item that left the officer's areas stays only if the server still shows it (assigned). */
 async function dropIfNoLongerVisible(id) {
@@ -29,10 +30,14 @@ export function applyEvent(msg) {
   switch (msg.kind) {
     case "incident.upserted":
       upsertIncident(propsFromPayload(p), { live: true });
+      refreshViewport(); // the cells' counts, or the features' total
       if (panel.isShowing("incident", p.id)) panel.refresh();
       if (!config.me.sees_everything && !(config.me.areas ?? []).includes(p.area)) {
         dropIfNoLongerVisible(p.id);
       }
+      break;
+    case "incident.removed":
+      refreshViewport();
       break;
     case "concern.upserted":
       upsertConcern(propsFromPayload(p), { live: true });

@@ -2,7 +2,7 @@
 // and the heat view. Nothing reaches the map as an HTML string: icons are elements built by
 // `build()` each time Leaflet draws them, and tooltips are elements whose strings are text nodes.
 /* global L */
-import { announce, apiAll, config, fmtWhen, h, label, t } from "../core.js";
+import { announce, api, apiAll, config, fmtWhen, h, label, t } from "../core.js";
 import {
   PATROL_COLOURS, PRIORITY_COLOURS, concernSvg, incidentSvg, stationSvg,
 } from "../symbols.js";
@@ -36,7 +36,7 @@ const NodeIcon = L.DivIcon.extend({
   },
 });
 
-function nodeIcon(build, options) {
+export function nodeIcon(build, options) {
   return new NodeIcon({ ...options, build });
 }
 
@@ -67,6 +67,8 @@ export const layers = {
     showCoverageOnHover: false, maxClusterRadius: 42, disableClusteringAtZoom: 16,
     spiderfyOnMaxZoom: true, chunkedLoading: true, iconCreateFunction: clusterIcon,
   }),
+  // Counts per grid cell, drawn instead of `incidents` below the features zoom (viewport.js).
+  cells: L.layerGroup(),
   heat: L.heatLayer([], { radius: 22, blur: 18, maxZoom: 15, minOpacity: 0.3, pane: "heat" }),
   concerns: L.layerGroup(),
   patrols: L.layerGroup(),
@@ -208,22 +210,39 @@ async function loadStations() {
   stationsLoaded = true;
 }
 
+/** The heat of the whole window: fine grid counts computed by the server (zoom-16 cells, about
+ * 100 m), weighted by priority, so the layer is right for any number of incidents. */
 export async function loadHeat() {
   const f = state.filters;
   const days = document.getElementById("heat-days").value;
-  const { items } = await apiAll("incidents/geojson/", {
-    days, category: f.category, priority: f.priority, area: f.area, page_size: 5000,
+  const b = layers.areas.getBounds().isValid() ? layers.areas.getBounds() : map.getBounds();
+  const bbox = [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()].map((v) => v.toFixed(5)).join(",");
+  const { data } = await api("incidents/map/cells/", {
+    params: { days, category: f.category, priority: f.priority, area: f.area, bbox, zoom: 16 },
   });
-  const weight = { high: 1, medium: 0.7, low: 0.45 };
-  layers.heat.setLatLngs(items.filter((x) => x.geometry).map((x) => [
-    x.geometry.coordinates[1], x.geometry.coordinates[0], weight[x.properties.priority] ?? 0.6,
-  ]));
+  const points = data.cells.map((c) => [
+    c.lat, c.lon, c.by_priority.high + 0.7 * c.by_priority.medium + 0.45 * c.by_priority.low,
+  ]);
+  layers.heat.setLatLngs(points);
+}
+
+let refreshViewportSoon = () => {};
+/** viewport.js registers how to redraw the incidents' mode (it imports this module). */
+export function onIncidentLayerChange(fn) {
+  refreshViewportSoon = fn;
 }
 
 export function setLayer(name, on) {
   const layer = layers[name];
   if (!layer) return;
   if (name === "heat") layers.heatOn = on;
+  if (name === "incidents") {
+    // viewport.js draws incidents as cells or as markers, by zoom.
+    layers.incidentsOn = on;
+    refreshViewportSoon();
+    if (!on) { map.removeLayer(layers.incidents); map.removeLayer(layers.cells); }
+    return;
+  }
   if (on) {
     layer.addTo(map);
     if (name === "stations") loadStations().catch(() => announce(t("load_failed")));

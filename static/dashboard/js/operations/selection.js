@@ -45,8 +45,11 @@ export function select(kind, id, { from = "list" } = {}) {
     showTab(kind);
     if (from !== "list") entry.row.scrollIntoView({ block: "nearest" });
     if (entry.marker && from !== "map") {
-      if (kind === "incident") {
+      if (kind === "incident" && map.hasLayer(layers.incidents)) {
         layers.incidents.zoomToShowLayer(entry.marker, () => map.panTo(entry.marker.getLatLng()));
+      } else if (kind === "incident") {
+        // Far out the map shows counts (viewport.js): close in to where markers are drawn.
+        map.setView(entry.marker.getLatLng(), Math.max(map.getZoom(), 16), { animate: false });
       } else {
         map.setView(entry.marker.getLatLng(), Math.max(map.getZoom(), 15));
       }

@@ -8,6 +8,7 @@ import { layers, loadHeat, loadPatrols } from "./layers.js";
 import { renderList } from "./list.js";
 import { proposals, restyle } from "./selection.js";
 import { OPEN_CONCERN_STATUSES, state } from "./state.js";
+import { refreshViewport } from "./viewport.js";
 
 function setLoading(delta) {
   state.loading += delta;
@@ -41,6 +42,7 @@ export async function loadItems() {
     renderList();
     const sequence = minSeq([incidents.sequence, concerns.sequence]);
     replayBuffer(sequence);
+    refreshViewport();
     if (layers.heatOn) loadHeat().catch(() => {});
     announce(`${t("count_incidents", { n: state.incidents.size })} · ${t("count_concerns", { n: state.concerns.size })}`);
     if (state.selected) restyle(state.selected.kind, state.selected.id);
