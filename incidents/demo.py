@@ -140,7 +140,12 @@ STREETS = {
     "110601": ["Rua da Aliança Operária", "Largo da Paz", "Rua Eduardo Bairrada"],  # Ajuda
     "110602": ["Rua de Alcântara", "Rua Fradesso da Silveira", "Calçada da Tapada"],
     "110654": ["Avenida da Igreja", "Rua Acácio de Paiva", "Rua Conde de Arnoso"],  # Alvalade
-    "110655": ["Avenida de Paris", "Avenida Guerra Junqueiro", "Praça de Londres"],  # Areeiro
+    "110655": [
+        "Avenida de Paris",
+        "Avenida Guerra Junqueiro",
+        "Praça de Londres",
+        "Jardim do Arco do Cego",
+    ],  # Areeiro
     "110656": ["Rua dos Anjos", "Rua Passos Manuel", "Largo do Intendente Pina Manique"],
     "110657": ["Avenida da República", "Avenida de Berna", "Rua Filipe Folque"],
     "110607": ["Rua do Beato", "Largo do Beato", "Rua de Xabregas"],  # Beato

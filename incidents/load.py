@@ -110,20 +110,21 @@ _INCIDENTS_SQL = """
 INSERT INTO incidents_incident (
     id, reference, category_id, priority, status, title, description, location, address, area_id,
     reported_at, occurred_at, resolved_at, closed_at, source, external_id, content_hash,
-    created_at, updated_at, assigned_officer_id, created_by_id
+    created_at, updated_at, assigned_officer_id, created_by_id, status_notes
 )
 SELECT %(base)s + p.n,
        'LD-' || to_char(p.reported_at, 'YYYY') || '-' || lpad((%(base)s + p.n)::text, 8, '0'),
        p.category_id, p.priority, COALESCE(last.to_status, 'new'),
        t.title, '', p.location,
-       (%(streets)s::text[])[1 + (p.n %% %(street_count)s)] || ', ' || (1 + p.n %% 180),
+       st.street || ', ' || (1 + p.n %% 180),
        p.area_id, p.reported_at, p.reported_at - (p.n %% 40) * interval '1 minute',
        CASE WHEN last.to_status IN ('resolved', 'closed') THEN lastres.at END,
        CASE WHEN last.to_status IN ('closed', 'cancelled') THEN last.at END,
        %(source)s, 'load-' || (%(base)s + p.n), '', p.reported_at, COALESCE(last.at, p.reported_at),
-       NULL, %(supervisor)s
+       NULL, %(supervisor)s, ''
 FROM load_plan p
 JOIN load_titles t ON t.category = p.category AND t.k = 1 + p.n %% t.cnt
+JOIN load_streets st ON st.area_id = p.area_id AND st.k = 1 + p.n %% st.cnt
 LEFT JOIN load_last last ON last.n = p.n
 LEFT JOIN load_last_resolved lastres ON lastres.n = p.n
 """
@@ -250,8 +251,10 @@ def _concerns(count: int, supervisor_id: int, officers: list[int], rng: random.R
     parishes = list(Area.objects.filter(kind=Area.Kind.PARISH).order_by("code"))
     now = timezone.now()
     for i in range(count):
-        category, title, place = demo.CONCERNS[i % len(demo.CONCERNS)]
+        category, title, _place, _code = demo.CONCERNS[i % len(demo.CONCERNS)]
         area = parishes[(i * 7) % len(parishes)]
+        # The demo's places belong to their parish: here a street of the parish it lands in.
+        place = (demo.STREETS.get(area.code) or [""])[0]
         concern = services.concern_create(
             actor=supervisor,
             title=f"{title} ({area.name})",
@@ -310,8 +313,6 @@ def generate(*, incidents: int, years: float = 3.0, seed: int = 2026) -> LoadSum
         "officers": officers,
         "officer_count": len(officers),
         "source": SOURCE,
-        "streets": demo.STREETS,
-        "street_count": len(demo.STREETS),
         "since": now - timedelta(hours=settings.KOBAN_OUTBOX_RETENTION_HOURS),
         "share": FOLLOWUP_SHARE,
     }
@@ -339,6 +340,18 @@ def generate(*, incidents: int, years: float = 3.0, seed: int = 2026) -> LoadSum
                 cursor.execute(
                     "INSERT INTO load_titles VALUES (%s, %s, %s, %s)",
                     [code, k, len(titles), title],
+                )
+        # Addresses are streets of the parish the point falls in (the demo's rule).
+        cursor.execute(
+            "CREATE TEMP TABLE load_streets (area_id int, k int, cnt int, street text) "
+            "ON COMMIT DROP"
+        )
+        for area_id, code in Area.objects.filter(kind=Area.Kind.PARISH).values_list("id", "code"):
+            streets = demo.STREETS.get(code) or ["Rua"]
+            for k, street in enumerate(streets, start=1):
+                cursor.execute(
+                    "INSERT INTO load_streets VALUES (%s, %s, %s, %s)",
+                    [area_id, k, len(streets), street],
                 )
         cursor.execute(
             """CREATE TEMP TABLE load_points ON COMMIT DROP AS

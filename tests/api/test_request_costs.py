@@ -24,9 +24,9 @@ EXPECTED = {
     ("/api/v1/me/", "supervisor", "token"): 4,
     ("/api/v1/me/", "officer", "token"): 5,
     ("/api/v1/incidents/?page_size=20", "supervisor", "session"): 6,
-    ("/api/v1/incidents/?page_size=20", "officer", "session"): 9,
+    ("/api/v1/incidents/?page_size=20", "officer", "session"): 8,
     ("/api/v1/incidents/?page_size=20", "supervisor", "token"): 4,
-    ("/api/v1/incidents/?page_size=20", "officer", "token"): 7,
+    ("/api/v1/incidents/?page_size=20", "officer", "token"): 6,
 }
 
 

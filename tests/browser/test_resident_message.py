@@ -1,75 +1,39 @@
 """Outcome to the resident, in Chromium: the officer completes a "tell the resident" follow-up,
-edits the message drafted in the resident's language and sends it; the e-mail leaves through
-Django's mail backend, the timeline shows it, and the feedback link takes one answer only.
+edits the message drafted in the resident's language and sends it; the e-mail lands in Django's
+locmem outbox, the timeline shows it, and the feedback link takes one answer only.
 
-The server is Daphne in its own process (tests/browser/conftest.py), so its mail cannot land in
-this process's locmem outbox: this module's server writes mail with Django's file backend into
-a folder the test reads. The locmem outbox is asserted in tests/residents/."""
+The shared server (tests/browser/conftest.py) is Daphne in its own process, whose outbox this
+process cannot see. This scenario needs no websocket, so the module serves it from pytest-django's
+live_server instead: WSGI in a thread of this process, where `mailoutbox` is Django's own."""
 
 from __future__ import annotations
 
-import email
 import re
-import subprocess
 import uuid
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from email import policy
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
 
-from tests.live.helpers import start_daphne, wait_until_serving
-
 from . import csp
-from .conftest import _free_port
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 ARROIOS = [-9.1345, 38.7255]
 RESIDENT = {"name": "Lucía Gómez", "phone": "", "email": "lucia@example.es", "language": "es"}
 
 
 @pytest.fixture(scope="module")
-def mail_dir(tmp_path_factory) -> Path:
-    return tmp_path_factory.mktemp("mail")
-
-
-@pytest.fixture(scope="module")
-def asgi_server(django_db_setup, tmp_path_factory, mail_dir) -> Iterator[str]:
-    """The shared server, writing its mail into `mail_dir` (Django's file e-mail backend)."""
-    port = _free_port()
-    log = tmp_path_factory.mktemp("daphne") / "daphne.log"
-    proc = start_daphne(
-        port,
-        log,
-        KOBAN_API_RATE_TOKEN="1000/minute",
-        EMAIL_BACKEND="django.core.mail.backends.filebased.EmailBackend",
-        EMAIL_FILE_PATH=str(mail_dir),
-    )
-    url = f"http://127.0.0.1:{port}"
-    wait_until_serving(proc, url, log)
-    yield url
-    proc.terminate()
-    try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-
-
-def _mails(mail_dir: Path) -> list[email.message.EmailMessage]:
-    """Every e-mail the server wrote (the file backend separates them with a line of dashes)."""
-    found = []
-    for path in sorted(mail_dir.glob("*.log")):
-        for chunk in path.read_bytes().split(b"\n" + b"-" * 79 + b"\n"):
-            if chunk.strip():
-                found.append(email.message_from_bytes(chunk.lstrip(), policy=policy.default))
-    return found
+def asgi_server(live_server) -> str:
+    """Replaces the shared Daphne for open_page and api: this process's live_server, so the mail
+    the server sends is in `mailoutbox`. Its requests run in threads of their own; the ORM work
+    beside sync Playwright (the flushes) is allowed by tests/conftest.py, which sets
+    DJANGO_ALLOW_ASYNC_UNSAFE."""
+    return live_server.url
 
 
 def test_officer_sends_the_outcome_in_the_residents_language_and_the_resident_answers_once(
-    open_page, api, browser, asgi_server, mail_dir, screenshot_dir
+    open_page, api, browser, asgi_server, mailoutbox, screenshot_dir
 ):
     chefe = api("chefe.costa")
     title = f"Música alta no bar {uuid.uuid4().hex[:6]}"
@@ -113,6 +77,7 @@ def test_officer_sends_the_outcome_in_the_residents_language_and_the_resident_an
     expect(panel.locator(".rm-language")).to_contain_text("Español")
     edited = "Hola: hemos hablado con el bar y la música terminará a las 23:00."
     body.fill(edited)
+    assert mailoutbox == []  # drafting and editing send nothing
     form.get_by_role("button", name="Enviar ao munícipe").click()
 
     box = panel.locator(".fu-card", has_text=task).locator(".rm-box")
@@ -121,14 +86,14 @@ def test_officer_sends_the_outcome_in_the_residents_language_and_the_resident_an
     expect(panel.locator(".timeline .tl-text", has_text=edited)).to_be_visible()
     officer.screenshot(path=screenshot_dir / "resident-message.png")
 
-    # Django's mail backend carried it: to the resident, in Spanish, with the feedback link.
-    (sent,) = _mails(mail_dir)
-    assert sent["To"] == RESIDENT["email"]
-    assert sent["Content-Language"] == "es"
-    text = sent.get_content()
-    assert text.startswith(edited)
-    assert "¿Se ha resuelto el problema?" in text
-    link = re.search(r"http://\S+/r/feedback/\S+/", text).group(0)
+    # Django's mail backend carried it, in this process: to the resident, in Spanish, with the
+    # feedback link to this server.
+    (sent,) = mailoutbox
+    assert sent.to == [RESIDENT["email"]]
+    assert sent.message()["Content-Language"] == "es"
+    assert sent.body.startswith(edited)
+    assert "¿Se ha resuelto el problema?" in sent.body
+    link = re.search(r"http://\S+/r/feedback/\S+/", sent.body).group(0)
     assert link.startswith(asgi_server)
 
     # The resident opens the link twice (no login), answers in one tab, then in the other.

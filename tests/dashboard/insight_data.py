@@ -48,9 +48,18 @@ def build(supervisor, officer, point, areas) -> dict:
             )
 
     def move(name, at, *statuses):
+        # A supervisor moves them (the officer of Arroios does not see Belém); "dispatched" is a
+        # dispatch of the officer, who is then the unit.
         for status in statuses:
             with clock(at):
-                services.incident_transition(incident=made[name], to_status=status, actor=officer)
+                if status == "dispatched":
+                    services.incident_dispatch(
+                        incident=made[name], officer=officer, actor=supervisor
+                    )
+                else:
+                    services.incident_transition(
+                        incident=made[name], to_status=status, actor=supervisor
+                    )
 
     # Week 1. A (Arroios, noise, high): ack +1 h, on scene +2 h, resolved +4 h, closed +5 h.
     incident("A", T0, ARROIOS, "noise", "high")

@@ -109,14 +109,18 @@ def test_concerns_are_changed_by_people_who_see_them_and_closed_by_a_supervisor_
     with pytest.raises(NotAllowed):
         services.concern_add_note(concern=concern, actor=other_officer, text="Visto")
     with pytest.raises(NotAllowed):  # not its owner
-        services.concern_transition(concern=concern, actor=officer, to_status="closed")
+        services.concern_transition(
+            concern=concern, actor=officer, to_status="closed", assessment_note="Parou."
+        )
     with pytest.raises(NotAllowed):  # handing it to someone else
         services.concern_update(concern=concern, actor=officer, owner=supervisor)
     assert _writes() == before
 
     services.concern_update(concern=concern, actor=officer, priority="high", owner=officer)
     services.concern_transition(concern=concern, actor=officer, to_status="analysing")
-    services.concern_transition(concern=concern, actor=officer, to_status="closed")  # owner now
+    services.concern_transition(  # the owner now
+        concern=concern, actor=officer, to_status="closed", assessment_note="Parou."
+    )
     concern.refresh_from_db()
     assert (concern.status, concern.owner, concern.priority) == ("closed", officer, "high")
 
@@ -131,7 +135,9 @@ def test_a_sensor_rule_still_reopens_a_closed_concern(supervisor, point):
         note="75 dB",
         location=point(BELEM),
     )
-    services.concern_transition(concern=first.concern, actor=supervisor, to_status="closed")
+    services.concern_transition(
+        concern=first.concern, actor=supervisor, to_status="closed", assessment_note="Parou."
+    )
     again = services.concern_signal_record(
         source="ruido", external_id="rule-1", title="Ruído", category="noise", note="80 dB"
     )
