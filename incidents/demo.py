@@ -10,6 +10,7 @@ import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -264,6 +265,28 @@ def load_demo(
     return summary
 
 
+def _send_unit(
+    incident: Incident,
+    target: str,
+    *,
+    supervisor: Any,
+    local: list[Any],
+    rng: random.Random,
+) -> None:
+    """Dispatch as the product does: the supervisor sends an available patrol or an officer of
+    the parish on their own, and the unit records "on scene". Two patrols stay available, so
+    whoever tries the demo has one to send."""
+    free = list(Patrol.objects.filter(status=PatrolStatus.AVAILABLE).order_by("pk"))
+    patrol = rng.choice(free) if len(free) > 2 and rng.random() < 0.5 else None
+    officer = None if patrol else rng.choice(local)
+    incident = services.incident_dispatch(
+        incident=incident, actor=supervisor, patrol=patrol, officer=officer
+    )
+    if target == IncidentStatus.ON_SCENE:
+        unit = officer or patrol.members.order_by("pk").first() or supervisor
+        services.incident_transition(incident=incident, to_status=target, actor=unit)
+
+
 def _generate(users: dict, rng: random.Random, count: int, now: datetime) -> None:
     parishes = list(Area.objects.filter(kind=Area.Kind.PARISH).order_by("code"))
     officers = [u for name, u in users.items() if name.startswith("agente.")]
@@ -359,6 +382,9 @@ def _generate(users: dict, rng: random.Random, count: int, now: datetime) -> Non
             services.incident_transition(
                 incident=incident, to_status=target, actor=supervisor, note="Sem fundamento."
             )
+        elif target in (IncidentStatus.DISPATCHED, IncidentStatus.ON_SCENE):
+            local = [o for o in officers if area.id in areas_of[o.pk]] or officers
+            _send_unit(incident, target, supervisor=supervisor, local=local, rng=rng)
         else:
             # An officer of the parish moves it on (the domain refuses one who does not work
             # there); a parish without one is the supervisor's.

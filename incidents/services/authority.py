@@ -14,7 +14,7 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 
 from .. import roles, selectors
-from ..errors import NotAllowed
+from ..errors import InvalidInput, NotAllowed
 from ..models import Incident, Patrol
 from ..models.choices import IncidentStatus
 
@@ -69,6 +69,20 @@ def _require_sees(actor: Any, incident: Incident) -> None:
         return
     if not selectors.incidents_visible_to(actor).filter(pk=incident.pk).exists():
         raise NotAllowed(_("You do not work on this incident."))
+
+
+def require_unit_for(to_status: str, *, has_unit: bool) -> None:
+    """ "Dispatched" is reached only by sending a unit (`incident_dispatch`, which records who
+    was sent), and "on scene" needs the unit that was sent: a plain status move may do neither,
+    whoever asks (a person, an adapter or the demo)."""
+    if to_status == _S.DISPATCHED:
+        raise InvalidInput(
+            {"status": [_("Dispatch a patrol or an officer to move an incident to dispatched.")]}
+        )
+    if to_status == _S.ON_SCENE and not has_unit:
+        raise InvalidInput(
+            {"status": [_("No unit was dispatched to this incident: dispatch one first.")]}
+        )
 
 
 def require_may_transition(actor: Any, incident: Incident, to_status: str) -> None:

@@ -86,11 +86,14 @@ def incident_upsert_external(
         Incident.objects.select_for_update().filter(source=source, external_id=external_id).first()
     )
     if existing is None:
+        # Only Koban sends its units: an upstream "dispatched" or "on scene" names nobody here,
+        # so the incident starts acknowledged (someone upstream took it on).
+        held = status in (IncidentStatus.DISPATCHED, IncidentStatus.ON_SCENE)
         incident = incident_create(
             actor_label=actor_label,
             category=category,
             priority=priority,
-            status=status or IncidentStatus.NEW,
+            status=IncidentStatus.ACKNOWLEDGED if held else status or IncidentStatus.NEW,
             title=title,
             description=description,
             location=location,
@@ -118,6 +121,11 @@ def incident_upsert_external(
     )
     if status and status != incident.status:
         path = incident_status_path(incident.status, status)
+        has_unit = bool(incident.assigned_officer_id or incident.assigned_patrol_id)
+        if path and (
+            IncidentStatus.DISPATCHED in path or (IncidentStatus.ON_SCENE in path and not has_unit)
+        ):
+            path = None  # as on creation: Koban's units are sent only from Koban
         if path is None:
             add_timeline(
                 item=incident,

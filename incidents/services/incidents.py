@@ -36,7 +36,7 @@ from ._common import (
     note_text,
     resolve_category,
 )
-from .authority import require_may_send, require_may_transition
+from .authority import require_may_send, require_may_transition, require_unit_for
 from .patrols import patrol_follow_work
 from .people import access_record
 
@@ -77,6 +77,7 @@ def incident_create(
     location = clean_point(location)
     if status not in IncidentStatus.values:
         raise InvalidInput({"status": [f"Unknown status '{status}'."]})
+    require_unit_for(status, has_unit=False)
     now = timezone.now()
     reported_at = reported_at or now
     incident = Incident.objects.create(
@@ -210,12 +211,15 @@ def incident_transition(
 ) -> Incident:
     """Move along the lifecycle; any other move raises InvalidTransition and changes nothing.
 
-    Who may make the move is decided by `authority.require_may_transition` (NotAllowed); the
-    patrol sent to the incident follows (busy while dispatched or on scene, available after).
+    "Dispatched" only through `incident_dispatch`, "on scene" only with a unit sent
+    (`authority.require_unit_for`, InvalidInput). Who may make the move is decided by
+    `authority.require_may_transition` (NotAllowed); the patrol sent to the incident follows
+    (busy while dispatched or on scene, available after).
     """
     obj = _lock(incident)
     if to_status not in IncidentStatus.values:
         raise InvalidInput({"status": [f"Unknown status '{to_status}'."]})
+    require_unit_for(to_status, has_unit=bool(obj.assigned_officer_id or obj.assigned_patrol_id))
     require_may_transition(actor, obj, to_status)
     if not obj.can_transition_to(to_status):
         raise InvalidTransition(

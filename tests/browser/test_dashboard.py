@@ -12,6 +12,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from playwright.sync_api import expect
 
+from tests.conftest import BELEM
+
 from .conftest import DESKTOP
 
 pytestmark = pytest.mark.browser
@@ -186,6 +188,32 @@ def test_zooming_in_switches_from_cell_counts_to_incidents_and_live_events_updat
     assert page.errors == []
 
 
+def test_an_incident_moved_out_of_an_officers_areas_leaves_their_map_list_and_panel_live(
+    open_page, api
+):
+    chefe = api("chefe.costa")
+    incident = _create_incident(chefe, f"Vai para Belém {uuid.uuid4().hex[:6]}")
+    page = open_page("agente.silva", f"/?incident={incident['id']}")  # Arroios is hers
+    _zoom_to_arroios(page)
+    page.evaluate("window.__sameDocument = true")
+    row = page.locator(f"#list-incidents .item[data-id='{incident['id']}']")
+    marker = page.locator(f"#map .mk-incident[data-id='{incident['id']}']")
+    expect(row).to_be_visible()
+    expect(marker).to_be_visible()
+    expect(page.locator("#detail h2")).to_have_text(incident["title"])
+    expect(page.locator("#live-status")).to_have_attribute("data-state", "connected")
+
+    belem = {"type": "Point", "coordinates": list(BELEM)}
+    answer = chefe.patch(f"incidents/{incident['id']}/", json={"location": belem})
+    assert answer.status_code == 200, answer.text
+    # Dropped on `incident.removed` from the feed: no reload, nothing left behind.
+    expect(marker).to_have_count(0, timeout=5000)
+    expect(row).to_have_count(0)
+    expect(page.locator("#detail")).to_be_hidden()
+    assert page.evaluate("window.__sameDocument") is True
+    assert page.errors == []
+
+
 def test_followup_assigned_by_supervisor_lands_live_in_officer_work_and_shows_done_on_board(
     open_page, api, screenshot_dir
 ):
@@ -225,7 +253,14 @@ def test_followup_assigned_by_supervisor_lands_live_in_officer_work_and_shows_do
     ]
     panel.get_by_role("button", name="Aceite").click()
     expect(panel.locator(".facts .badge-status")).to_have_text("Aceite")
-    expect(panel.locator(".status-actions button[data-status=dispatched]")).to_be_visible()
+    # Sending a unit is the dispatch section's, never a plain status button.
+    expect(panel.locator(".dispatch-form")).to_be_visible()
+    expect(statuses).to_have_count(3)
+    assert statuses.evaluate_all("els => els.map(e => e.dataset.status)") == [
+        "resolved",
+        "cancelled",
+        "duplicate",
+    ]
     note = f"Contactado por telefone {uuid.uuid4().hex[:4]}"
     panel.get_by_label("Acrescentar nota").fill(note)
     panel.get_by_role("button", name="Acrescentar nota").click()

@@ -66,7 +66,7 @@ def test_revealing_a_contact_asks_a_purpose_shows_it_and_logs_one_row_whatever_f
     other.post(f"incidents/{incident['id']}/notes/", json={"text": "Passei no local."})
     expect(panel.locator(".timeline li").first).to_contain_text("Passei no local.")
     chefe.post(f"incidents/{incident['id']}/transition/", json={"status": "acknowledged"})
-    expect(panel.locator(".status-actions button[data-status=dispatched]")).to_be_visible()
+    expect(panel.locator(".status-actions button[data-status=resolved]")).to_be_visible()
     panel.locator("#note-text").fill("Falei com a munícipe.")
     panel.locator("form.note-form button[type=submit]").click()
     expect(panel.locator(".timeline li").first).to_contain_text("Falei com a munícipe.")

@@ -6,7 +6,7 @@ import pytest
 from django.db import transaction
 
 from incidents import services
-from incidents.errors import InvalidTransition
+from incidents.errors import InvalidInput, InvalidTransition
 from incidents.models import Incident, OutboxEvent, TimelineEntry
 from incidents.selectors import incidents_visible_to
 from tests.conftest import ARROIOS, ATLANTIC, BELEM
@@ -48,22 +48,56 @@ def _close(incident, actor):
     return incident
 
 
-def test_closed_to_dispatched_is_refused_and_changes_nothing(make_incident, supervisor):
+def test_reopening_a_closed_incident_is_refused_and_changes_nothing(make_incident, supervisor):
     incident = _close(make_incident(), supervisor)
     timeline_before = list(TimelineEntry.objects.filter(incident=incident).values_list("id"))
     outbox_before = OutboxEvent.objects.count()
     updated_at = Incident.objects.get(pk=incident.pk).updated_at
 
     with pytest.raises(InvalidTransition) as caught:
-        services.incident_transition(incident=incident, to_status="dispatched", actor=supervisor)
+        services.incident_transition(incident=incident, to_status="acknowledged", actor=supervisor)
 
-    assert "closed" in str(caught.value) and "dispatched" in str(caught.value)
+    assert "closed" in str(caught.value) and "acknowledged" in str(caught.value)
     row = Incident.objects.get(pk=incident.pk)
     assert row.status == "closed" and row.updated_at == updated_at
     assert list(TimelineEntry.objects.filter(incident=incident).values_list("id")) == (
         timeline_before
     )
     assert OutboxEvent.objects.count() == outbox_before
+
+
+def test_dispatched_and_on_scene_are_refused_as_plain_moves_without_a_unit(
+    make_incident, supervisor
+):
+    incident = services.incident_transition(
+        incident=make_incident(), to_status="acknowledged", actor=supervisor
+    )
+    outbox_before = OutboxEvent.objects.count()
+
+    with pytest.raises(InvalidInput) as plain:
+        services.incident_transition(incident=incident, to_status="dispatched", actor=supervisor)
+    assert list(plain.value.errors) == ["status"]
+    # A row left "dispatched" with nobody sent (older data) cannot go on scene either.
+    Incident.objects.filter(pk=incident.pk).update(status="dispatched")
+    with pytest.raises(InvalidInput) as no_unit:
+        services.incident_transition(incident=incident, to_status="on_scene", actor=supervisor)
+    assert list(no_unit.value.errors) == ["status"]
+    with pytest.raises(InvalidInput):
+        services.incident_create(category="noise", status="on_scene", actor=supervisor)
+
+    assert Incident.objects.get(pk=incident.pk).status == "dispatched"
+    assert OutboxEvent.objects.count() == outbox_before
+
+
+def test_an_upstream_dispatched_or_on_scene_is_not_applied_koban_sends_its_own_units():
+    record = {"source": "cad", "external_id": "77", "category": "noise"}
+    created = services.incident_upsert_external(**record, status="dispatched", title="Ruído")
+    assert created.incident.status == "acknowledged"
+
+    services.incident_upsert_external(**record, status="on_scene", title="Ruído, festa")
+    incident = Incident.objects.get(pk=created.incident.pk)
+    assert (incident.status, incident.title) == ("acknowledged", "Ruído, festa")
+    assert incident.timeline.filter(kind="note", text__contains="on_scene").count() == 1
 
 
 def test_valid_transition_writes_one_timeline_entry_and_one_outbox_row(make_incident, supervisor):

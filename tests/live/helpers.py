@@ -42,6 +42,14 @@ def db(fn: Callable[..., Any]) -> Callable[..., Any]:
     return sync_to_async(fn, thread_sensitive=True)
 
 
+def dispatch(incident: Any, actor: Any) -> Any:
+    """Send `actor` to the incident: "dispatched" is reached only through the dispatch service,
+    which needs a unit."""
+    from incidents import services
+
+    return services.incident_dispatch(incident=incident.pk, actor=actor, officer=actor)
+
+
 def session_cookie(user: Any) -> str:
     client = Client()
     client.force_login(user)

@@ -39,6 +39,7 @@ from tests.live.helpers import (
     FeedClient,
     RedisServer,
     db,
+    dispatch,
     free_port,
     run_async,
     session_cookie,
@@ -372,7 +373,7 @@ async def test_after_a_redis_restart_publishing_recovers_and_clients_are_told_to
     again = await reconnect(cookie, after=client.last_seq, seconds=30)
     # The publisher's pooled connection died with the old server: retried once, silently.
     caplog.clear()
-    await transition(incident, "dispatched", supervisor)
+    await db(dispatch)(incident, supervisor)
     [event] = await again.events(1, timeout=3)
     assert event["payload"]["status"] == "dispatched"
     assert "channel layer unavailable" not in caplog.text

@@ -18,7 +18,7 @@ from incidents import services
 from incidents.models import OutboxEvent
 from incidents.services.outbox import outbox_prune
 from tests.conftest import ARROIOS, BELEM
-from tests.live.helpers import FeedClient, db, run_async, session_cookie
+from tests.live.helpers import FeedClient, db, dispatch, run_async, session_cookie
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -214,7 +214,7 @@ async def test_reconnecting_with_the_last_sequence_replays_exactly_the_missed_ev
     last = client.last_seq
     await client.close()
 
-    await db(transition)(incident, "dispatched", supervisor)
+    await db(dispatch)(incident, supervisor)
     await db(transition)(elsewhere, "acknowledged", supervisor)  # not the officer's area
     await db(retitle)(incident, "Garagem aberta, alarme", supervisor)
     await db(transition)(incident, "on_scene", supervisor)
@@ -252,7 +252,7 @@ async def test_resume_message_replays_and_bad_messages_get_an_error(
     assert (await client.next())["type"] == "error"
 
     await db(transition)(incident, "acknowledged", supervisor)
-    await db(transition)(incident, "dispatched", supervisor)
+    await db(dispatch)(incident, supervisor)
     first = await client.events(2)
 
     await client.send({"type": "resume", "after": hello["sequence"]})
@@ -268,7 +268,7 @@ async def test_a_client_behind_the_pruned_outbox_is_told_to_reload(
     incident = await db(make_incident)()
     await db(transition)(incident, "acknowledged", supervisor)
     old = await db(newest_seq)()
-    await db(transition)(incident, "dispatched", supervisor)
+    await db(dispatch)(incident, supervisor)
 
     def age_and_prune():
         OutboxEvent.objects.filter(id__lte=old).update(
@@ -366,7 +366,7 @@ async def test_events_whose_notification_was_lost_arrive_in_order_with_the_next_
 
     settings.KOBAN_EVENT_PUBLISHER = "tests.live.helpers.drop_publish"
     await db(transition)(incident, "acknowledged", supervisor)
-    await db(transition)(incident, "dispatched", supervisor)
+    await db(dispatch)(incident, supervisor)
     assert await client.quiet(0.3)
 
     settings.KOBAN_EVENT_PUBLISHER = "dashboard.live.publisher.publish_events"
@@ -432,7 +432,7 @@ def test_the_consumer_never_writes_to_the_database(settings, officer, supervisor
     incident = make_incident()
     start = newest_seq()
     transition(incident, "acknowledged", supervisor)
-    transition(incident, "dispatched", supervisor)
+    dispatch(incident, supervisor)
     cookie = session_cookie(officer)
     statements: list[str] = []
 

@@ -14,7 +14,7 @@ from dashboard.live import protocol
 from dashboard.live.publisher import group_name
 from dashboard.throttle import ConnectionSlots, TokenBucket
 from incidents import services
-from tests.live.helpers import Closed, FeedClient, db, run_async, session_cookie
+from tests.live.helpers import Closed, FeedClient, db, dispatch, run_async, session_cookie
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -33,7 +33,7 @@ async def test_a_flood_of_resumes_is_closed_with_4429_after_a_few_replays(
     client = FeedClient(await db(session_cookie)(officer))
     hello = await client.connect()
     await db(transition)(incident, "acknowledged", supervisor)
-    await db(transition)(incident, "dispatched", supervisor)
+    await db(dispatch)(incident, supervisor)
     await client.events(2)
 
     flood = 3000

@@ -18,6 +18,7 @@ from tests.live.helpers import (
     RedisServer,
     connect_retrying,
     db,
+    dispatch,
     free_port,
     run_async,
     session_cookie,
@@ -103,7 +104,8 @@ async def test_clients_reconnect_after_a_redis_restart_and_lose_nothing(
         assert await client.closed_with(timeout=10) == protocol.CLOSE_UNAVAILABLE
 
     # Work goes on while Redis is down: commits succeed, publishing fails, the outbox keeps all.
-    for status in ("dispatched", "on_scene", "resolved"):
+    await db(dispatch)(incident, supervisor)
+    for status in ("on_scene", "resolved"):
         await db(services.incident_transition)(
             incident=incident.pk, to_status=status, actor=supervisor
         )

@@ -80,7 +80,7 @@ def apply(features: dict[int, dict], event: dict) -> None:
     }
 
 
-def make_changes(http: Client, first: int, second: int) -> None:
+def make_changes(http: Client, first: int, second: int, me: int) -> None:
     assert transition_over_http(http, first, "acknowledged") == 200
     assert http.post(
         f"/api/v1/incidents/{second}/notes/", {"text": "Vizinhos ouvidos."}, "application/json"
@@ -104,7 +104,8 @@ def make_changes(http: Client, first: int, second: int) -> None:
         "application/json",
     )
     assert created.status_code == 201, created.content
-    assert transition_over_http(http, first, "dispatched") == 200
+    sent = http.post(f"/api/v1/incidents/{first}/dispatch/", {"officer": me}, "application/json")
+    assert sent.status_code == 200, sent.content
 
 
 @run_async
@@ -116,7 +117,7 @@ async def test_snapshot_plus_the_events_after_its_sequence_equals_a_fresh_snapsh
     http = await db(api_client)(supervisor)
     sequence, features = await db(snapshot)(http)
 
-    await db(make_changes)(http, first.pk, second.pk)
+    await db(make_changes)(http, first.pk, second.pk, supervisor.pk)
     expected = await db(OutboxEvent.objects.filter(id__gt=sequence).count)()
     client = FeedClient(await db(session_cookie)(supervisor), after=sequence)
     await client.connect()

@@ -81,7 +81,7 @@ showDone.addEventListener("change", render);
 const live = new LiveFeed({
   path: config.ws,
   reload: load,
-  onEvent: (msg) => { if (msg.kind === "followup.upserted") reloadSoon(); },
+  onEvent: (msg) => { if (msg.kind === "followup.upserted" || msg.kind === "followup.removed") reloadSoon(); },
 });
 window.koban = { live, reload: load };
 setInterval(render, 60000); // due times cross "now" while the page stays open

@@ -165,7 +165,10 @@ export class DetailPanel {
   }
 
   statusActions(kind, d) {
-    const allowed = (d.allowed_transitions ?? []).map((x) => (typeof x === "object" ? x.status ?? x.value : x));
+    // "Dispatched" is reached only by sending a unit, from the dispatch section, never by a
+    // plain status button.
+    const allowed = (d.allowed_transitions ?? []).map((x) => (typeof x === "object" ? x.status ?? x.value : x))
+      .filter((status) => !(kind === "incident" && status === "dispatched"));
     const section = h("section", { class: "panel-section", "aria-labelledby": "st-actions-title" },
       h("h3", { id: "st-actions-title" }, t("change_status")));
     if (!allowed.length) {

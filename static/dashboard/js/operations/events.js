@@ -1,23 +1,11 @@
 // Live events applied to the view. While a snapshot loads, item events are held and replayed
 // after it, skipping those the snapshot already includes (by sequence number).
-import { api, config, debounce } from "../core.js";
-import { removeIncident, upsertConcern, upsertIncident } from "./items.js";
+import { debounce } from "../core.js";
+import { removeConcern, removeIncident, upsertConcern, upsertIncident } from "./items.js";
 import { upsertPatrol } from "./layers.js";
 import { panel, proposals } from "./selection.js";
 import { propsFromPayload, state } from "./state.js";
 import { refreshViewport } from "./viewport.js";
-
-/** An item that left the officer's areas stays only if the server still shows it (assigned). */
-async function dropIfNoLongerVisible(id) {
-  try {
-    await api(`incidents/${id}/`);
-  } catch (err) {
-    if (err.status === 404) {
-      removeIncident(id);
-      if (panel.isShowing("incident", id)) panel.close();
-    }
-  }
-}
 
 const refreshPanelSoon = debounce(() => panel.refresh(), 150);
 
@@ -32,9 +20,11 @@ export function applyEvent(msg) {
       upsertIncident(propsFromPayload(p), { live: true });
       refreshViewport(); // the cells' counts, or the features' total
       if (panel.isShowing("incident", p.id)) panel.refresh();
-      if (!config.me.sees_everything && !(config.me.areas ?? []).includes(p.area)) {
-        dropIfNoLongerVisible(p.id);
-      }
+      break;
+    case "incident.removed":
+      // It left this user's view (moved out of their areas, handed to someone else).
+      removeIncident(p.id);
+      if (panel.isShowing("incident", p.id)) panel.close();
       break;
     case "incident.removed":
       refreshViewport();
@@ -42,6 +32,10 @@ export function applyEvent(msg) {
     case "concern.upserted":
       upsertConcern(propsFromPayload(p), { live: true });
       if (panel.isShowing("concern", p.id)) panel.refresh();
+      break;
+    case "concern.removed":
+      removeConcern(p.id);
+      if (panel.isShowing("concern", p.id)) panel.close();
       break;
     case "patrol.upserted":
     case "patrol.moved":
@@ -51,6 +45,16 @@ export function applyEvent(msg) {
       proposals.apply(p);
       break;
     case "followup.upserted":
+    case "followup.removed":
+      // A removed follow-up carries only its id: refresh whichever panel lists it.
+      if (p.incident === undefined && p.concern === undefined) {
+        if (panel.data?.followups?.some((f) => f.id === p.id)) refreshPanelSoon();
+        break;
+      }
+      if ((p.incident && panel.isShowing("incident", p.incident)) || (p.concern && panel.isShowing("concern", p.concern))) {
+        refreshPanelSoon();
+      }
+      break;
     case "timeline.added":
       if ((p.incident && panel.isShowing("incident", p.incident)) || (p.concern && panel.isShowing("concern", p.concern))) {
         refreshPanelSoon();

@@ -108,6 +108,15 @@ export function upsertConcern(p, { live = false } = {}) {
   }
 }
 
+export function removeConcern(id) {
+  const entry = state.concerns.get(id);
+  if (!entry) return;
+  if (entry.marker) layers.concerns.removeLayer(entry.marker);
+  entry.row.remove();
+  state.concerns.delete(id);
+  updateCounts();
+}
+
 /** Replaces every concern with a snapshot's (the list is drawn by the caller). */
 export function applyConcerns(items) {
   layers.concerns.clearLayers();
