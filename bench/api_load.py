@@ -7,8 +7,8 @@ The bench starts its own redis-server and web server on free ports against its o
 a `generate_load` database for city-scale rows). Each client is a signed-in person (half
 supervisors, half officers of different parishes) on its own keep-alive connection, sending its
 next request as soon as the last one answered (a closed loop), for a fixed time per path. The
-status change moves each client's own incidents between acknowledged and dispatched, so no two
-clients wait on one row lock. `python -m bench api` runs this row alone; results go to
+status change resolves and reopens each client's own incidents (acknowledged and resolved), so
+no two clients wait on one row lock. `python -m bench api` runs this row alone; results go to
 var/bench/api_load.json.
 """
 
@@ -197,8 +197,8 @@ async def _client(
         while (now := time.perf_counter()) < stop_at:
             if kind == "transition":
                 pk = person.incidents[n % len(person.incidents)]
-                # Each incident alternates: acknowledged -> dispatched -> acknowledged ...
-                status = "dispatched" if (n // len(person.incidents)) % 2 == 0 else "acknowledged"
+                # Each incident alternates: acknowledged -> resolved -> acknowledged (reopened) ...
+                status = "resolved" if (n // len(person.incidents)) % 2 == 0 else "acknowledged"
                 request = http.post(f"/api/v1/incidents/{pk}/transition/", json={"status": status})
             else:
                 request = http.get({"list": LIST_URL, "me": ME_URL}.get(kind, TRIVIAL_URL))
