@@ -1,7 +1,7 @@
 """`python -m bench`: each section in its own function, run in turn (BENCH_SECTIONS picks some,
 e.g. BENCH_SECTIONS=insight): the live feed's commit-to-client latency next to raw Redis
-pub/sub, the API under load beside a trivial view, then the supervisors' insight pages at
-BENCH_SIZE incidents."""
+pub/sub, patrol positions at fleet scale, the API under load beside a trivial view, then the
+supervisors' insight pages at BENCH_SIZE incidents."""
 
 from __future__ import annotations
 
@@ -25,13 +25,20 @@ def api() -> int:
     return api_load.main(sys.argv[2:] if sys.argv[1:2] == ["api"] else [])
 
 
+def positions() -> int:
+    """Row 5: 300 units reporting a position each second (bench/positions.py)."""
+    from .positions import main
+
+    return main([])
+
+
 def insight() -> int:
     """In its own process: it points Django at the load database, not the live bench's."""
     command = [sys.executable, "-m", "bench.insight"]
     return subprocess.run(command, cwd=processes.ROOT, check=False).returncode
 
 
-SECTIONS = {"live": live, "api": api, "insight": insight}
+SECTIONS = {"live": live, "positions": positions, "api": api, "insight": insight}
 
 
 def run() -> int:

@@ -1,7 +1,9 @@
 """Commit-to-client latency of the live feed with 1, 100 and 500 connected dashboards, next to a
 raw Redis publish/subscribe round trip with as many subscribers, measured in the same run.
 
-Everything runs on loopback: its own redis-server, one Daphne process serving koban.asgi, and
+Everything runs on loopback: its own redis-server, Daphne serving koban.asgi (`--servers 2`:
+several processes behind the one Redis, clients split between them; the channel layer is
+KOBAN_CHANNEL_LAYER's, pub/sub by default), and
 the `koban_bench` database (created with PostGIS and migrated when missing). This process
 commits patrol positions through the service, one at a time, and each is timed from the moment
 COMMIT returned until each websocket client (in a separate receiver process) read the frame.
@@ -28,6 +30,15 @@ DEFAULT_CLIENTS = (1, 100, 500)
 DELIVERY_TIMEOUT = 10.0
 PAUSE = 0.01  # between two events, so each one is timed on a quiet system
 DAPHNE_LOG = Path(tempfile.gettempdir()) / "koban-bench-daphne.log"
+RESULTS = processes.ROOT / "var" / "bench"
+
+
+def write_json(name: str, result: dict) -> Path:
+    """var/bench/<name>.json: one run's numbers, for the performance table."""
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    path = RESULTS / f"{name}.json"
+    path.write_text(json.dumps(result, indent=1, default=str))
+    return path
 
 
 @dataclass
@@ -141,7 +152,7 @@ def _commit_position(patrol_id: int, n: int) -> tuple[float, float, int]:
     return committed[0], published, seq
 
 
-def measure_feed(port: int, cookies: list[str], patrol_id: int, receivers: int, events: int):
+def measure_feed(port: str, cookies: list[str], patrol_id: int, receivers: int, events: int):
     result = Result(receivers, events)
     clients = Receivers(
         "--mode",
@@ -149,7 +160,7 @@ def measure_feed(port: int, cookies: list[str], patrol_id: int, receivers: int, 
         "--clients",
         str(receivers),
         "--port",
-        str(port),
+        port,
         "--cookies",
         ",".join(cookies),
     )
@@ -223,6 +234,18 @@ def _report(rows: list[tuple[Result, Result]]) -> None:
     )
 
 
+def _row(feed: Result, raw: Result) -> dict:
+    return {
+        "clients": feed.receivers,
+        "events": feed.events,
+        "feed_ms": {q: _pct(feed.samples, int(q[1:])) for q in ("p50", "p95", "p99")},
+        "all_clients_p95_ms": _pct(feed.complete, 95),
+        "publish_p50_ms": _pct(feed.publish, 50),
+        "lost": feed.lost,
+        "redis_ms": {q: _pct(raw.samples, int(q[1:])) for q in ("p50", "p95", "p99")},
+    }
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n")[0])
     parser.add_argument(
@@ -233,20 +256,26 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--events", type=int, default=None, help="events per client count")
     parser.add_argument("--database", default=os.environ.get("KOBAN_BENCH_DB", "koban_bench"))
+    parser.add_argument("--servers", type=int, default=1, help="Daphne processes (clients split)")
     args = parser.parse_args(argv)
 
-    redis_port, daphne_port = processes.free_port(), processes.free_port()
+    redis_port = processes.free_port()
+    daphne_ports = [processes.free_port() for _ in range(args.servers)]
     redis_url = f"redis://127.0.0.1:{redis_port}/0"
     env = processes.server_env(args.database, redis_url)
-    redis_proc = daphne = None
+    env["KOBAN_LIVE_MAX_CONNECTIONS_PER_USER"] = "1000"  # the clients share a few sessions
+    redis_proc, daphnes = None, []
     started = time.monotonic()
     try:
         print(f"database {args.database}: created and migrated if needed", flush=True)
         processes.ensure_database(args.database, env)
         redis_proc = processes.start_redis(redis_port)
-        daphne = processes.start_daphne(daphne_port, env, DAPHNE_LOG)
+        daphnes = [processes.start_daphne(port, env, DAPHNE_LOG) for port in daphne_ports]
+        ports = ",".join(map(str, daphne_ports))
+        layer = os.environ.get("KOBAN_CHANNEL_LAYER", "pubsub")
         print(
-            f"redis-server :{redis_port}, daphne :{daphne_port} (loopback; log {DAPHNE_LOG})",
+            f"redis-server :{redis_port}, daphne :{ports} ({layer} layer; loopback; log "
+            f"{DAPHNE_LOG})",
             flush=True,
         )
         _setup_django(args.database, redis_url)
@@ -254,15 +283,30 @@ def main(argv: list[str] | None = None) -> int:
         rows = []
         for receivers in args.clients:
             events = _events_for(receivers, args.events)
-            feed = measure_feed(daphne_port, cookies, patrol_id, receivers, events)
+            feed = measure_feed(ports, cookies, patrol_id, receivers, events)
             raw = measure_pubsub(redis_url, receivers, events)
             rows.append((feed, raw))
             print(f"  {receivers} clients: {events} events measured", flush=True)
         print()
         _report(rows)
     finally:
-        processes.stop(daphne)
+        for daphne in daphnes:
+            processes.stop(daphne)
         processes.stop(redis_proc)
     load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
     print(f"\ntotal {time.monotonic() - started:.0f} s on {os.cpu_count()} CPUs, load {load}")
+    path = write_json(
+        "feed_latency",
+        {
+            "channel_layer": os.environ.get("KOBAN_CHANNEL_LAYER", "pubsub"),
+            "servers": args.servers,
+            "load_average": os.getloadavg(),
+            "rows": [_row(feed, raw) for feed, raw in rows],
+        },
+    )
+    print(f"written to {path}")
     return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -23,6 +23,7 @@ async def _run(args: argparse.Namespace) -> None:
     loop = asyncio.get_running_loop()
     if args.mode == "feed":
         cookies = args.cookies.split(",")
+        ports = [int(port) for port in args.port.split(",")]  # clients split between servers
         opened: list[clients._FeedProtocol] = []
         retries = 0
 
@@ -31,7 +32,7 @@ async def _run(args: argparse.Namespace) -> None:
             for attempt in range(CONNECT_ATTEMPTS):
                 try:
                     return await clients.open_feed_client(
-                        args.port, cookies[i % len(cookies)], arrivals
+                        ports[i % len(ports)], cookies[i % len(cookies)], arrivals
                     )
                 except (ConnectionError, TimeoutError):
                     if attempt == CONNECT_ATTEMPTS - 1:
@@ -60,7 +61,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--mode", choices=["feed", "pubsub"], required=True)
     parser.add_argument("--clients", type=int, required=True)
-    parser.add_argument("--port", type=int, default=0)
+    parser.add_argument("--port", default="0", help="server port, or several: 8001,8002")
     parser.add_argument("--cookies", default="")
     parser.add_argument("--redis", default="")
     asyncio.run(_run(parser.parse_args()))

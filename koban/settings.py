@@ -236,9 +236,21 @@ _require(
     "REDIS_URL must be a redis://, rediss:// or unix:// URL",
 )
 
+# The feed's channel layer (docs/live-feed.md, "Channel layer"): "pubsub" (default) keeps one
+# Redis subscription per process and fans out to its sockets in memory; "core" is channels-redis'
+# list-per-channel layer, one Redis message per socket per event (capacity and expiry below).
+CHANNEL_LAYER_BACKENDS = {
+    "pubsub": "dashboard.live.layer.PubSubChannelLayer",
+    "core": "channels_redis.core.RedisChannelLayer",
+}
+KOBAN_CHANNEL_LAYER = env.str("KOBAN_CHANNEL_LAYER", default="pubsub")
+_require(
+    KOBAN_CHANNEL_LAYER in CHANNEL_LAYER_BACKENDS,
+    f"KOBAN_CHANNEL_LAYER must be one of {', '.join(CHANNEL_LAYER_BACKENDS)}",
+)
 CHANNEL_LAYERS = {
     "default": {
-        "BACKEND": "channels_redis.core.RedisChannelLayer",
+        "BACKEND": CHANNEL_LAYER_BACKENDS[KOBAN_CHANNEL_LAYER],
         "CONFIG": {
             "hosts": [REDIS_URL],
             # channels-redis drops silently when a channel is full: size it for a shift's burst;

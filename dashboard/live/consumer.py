@@ -21,6 +21,7 @@ from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 from django.db import DatabaseError
+from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError
 
 from incidents.selectors import event_visible_to
@@ -232,6 +233,11 @@ class OperationsConsumer(AsyncWebsocketConsumer):
                 self._reload(protocol.RELOAD_TOO_FAR_BEHIND, last)
             else:
                 await self._catch_up()
+
+    async def feed_unavailable(self, message: dict[str, Any]) -> None:
+        """The process's Redis subscription failed (dashboard.live.layer): events may be lost
+        until it is back, so close (4503, via dispatch) and let the client replay."""
+        raise RedisConnectionError(message.get("error", "channel layer subscription failed"))
 
     # --- Delivery ---------------------------------------------------------------------------
 

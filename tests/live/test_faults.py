@@ -401,10 +401,22 @@ def events_transition(incident: Incident, status: str, actor: Any) -> None:
 # --- (4) A socket closed while Redis is frozen leaves no group member behind -------------------
 
 
+def use_core_layer(settings) -> None:
+    """channels-redis' list layer (KOBAN_CHANNEL_LAYER=core), whose group members live in Redis
+    and expire; the pub/sub layer keeps them in the process (test_feed_fanout.py)."""
+    from channels.layers import channel_layers
+
+    layer = settings.CHANNEL_LAYERS["default"]
+    backend = django_settings.CHANNEL_LAYER_BACKENDS["core"]
+    settings.CHANNEL_LAYERS = {"default": {**layer, "BACKEND": backend}}
+    channel_layers.backends = {}
+
+
 @run_async
 async def test_a_socket_closed_while_redis_is_frozen_leaves_the_group_when_redis_is_back(
-    own_redis, supervisor, make_incident
+    settings, own_redis, supervisor, make_incident
 ):
+    use_core_layer(settings)
     incident = await db(make_incident)()
     cookie = await db(session_cookie)(supervisor)
     staying, leaving = FeedClient(cookie), FeedClient(cookie)
@@ -437,6 +449,7 @@ async def test_a_membership_nobody_renews_lapses_while_open_sockets_renew_theirs
     from channels.layers import channel_layers, get_channel_layer
 
     assert django_settings.KOBAN_LIVE_GROUP_EXPIRY_SECONDS <= 3600
+    use_core_layer(settings)
     layer = settings.CHANNEL_LAYERS["default"]
     settings.CHANNEL_LAYERS = {
         "default": {**layer, "CONFIG": {**layer["CONFIG"], "group_expiry": 2}}
