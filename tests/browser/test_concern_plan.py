@@ -12,6 +12,8 @@ from playwright.sync_api import expect
 
 from tests.conftest import ARROIOS
 
+from . import axe
+
 pytestmark = pytest.mark.browser
 
 
@@ -52,6 +54,7 @@ def test_a_supervisor_records_a_promise_publishes_the_concern_and_the_parish_pag
     publish.locator("button[name=publish]").click()
     expect(page.locator("#detail .concern-plan button[name=unpublish]")).to_be_visible()
     page.locator("#detail").screenshot(path=str(screenshot_dir / "concern-plan.png"))
+    axe.assert_accessible(page, 'a concern\'s "you said, we did" section')
 
     detail = chefe.get(f"concerns/{concern['id']}/").json()
     assert detail["published"] is True
@@ -61,4 +64,5 @@ def test_a_supervisor_records_a_promise_publishes_the_concern_and_the_parish_pag
     expect(article).to_contain_text("Rondas às sextas à noite")
     expect(article).to_contain_text("Ruído à noite no largo.")
     page.screenshot(path=str(screenshot_dir / "public-parish.png"), full_page=True)
+    axe.assert_accessible(page, "a parish's public page")
     assert page.errors == []

@@ -9,6 +9,8 @@ from datetime import timedelta
 
 import pytest
 
+from . import axe
+
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
@@ -47,6 +49,7 @@ def test_supervisor_opens_the_shift_briefing_and_the_charts(open_page, asgi_serv
     assert "LX-01" in page.locator("#b-patrols + table").inner_text()
     page.set_viewport_size({"width": 1366, "height": 2600})  # the page scrolls inside <main>
     page.screenshot(path=screenshot_dir / "shift-briefing.png")
+    axe.assert_accessible(page, "the shift briefing")
     page.set_viewport_size({"width": 1366, "height": 860})
     page.emulate_media(media="print")
     assert not page.locator(".topbar").is_visible()  # the print stylesheet hides the frame
@@ -88,3 +91,4 @@ def test_supervisor_opens_the_shift_briefing_and_the_charts(open_page, asgi_serv
     assert "breakdown=area" in feedback.locator(".csv-link").get_attribute("href")
     page.set_viewport_size({"width": 1366, "height": 2400})
     page.screenshot(path=screenshot_dir / "closure-quality.png")
+    axe.assert_accessible(page, "closure quality")

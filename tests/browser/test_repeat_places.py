@@ -6,6 +6,8 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
+from . import axe
+
 pytestmark = pytest.mark.browser
 
 TITLE = "Ruído à porta de bar no Intendente"
@@ -52,6 +54,7 @@ def test_a_supervisor_accepts_a_proposal_from_the_map_and_sees_the_concern(
     expect(proposal.locator("#rp-members-title .count")).to_have_text("5")
     expect(proposal.locator(".rp-history li")).to_have_count(1)
     page.screenshot(path=screenshot_dir / "repeat-place-proposal.png")
+    axe.assert_accessible(page, "a repeat-place proposal open on the map")
 
     proposal.locator("#rp-title").fill(TITLE)
     proposal.locator(".rp-accept button[type=submit]").click()
