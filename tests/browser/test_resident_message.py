@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -32,8 +33,18 @@ def asgi_server(live_server) -> str:
     return live_server.url
 
 
+@pytest.fixture
+def published() -> Iterator[None]:
+    """The server's services hand their events to this process's publisher thread: it must be
+    done while the test may use the database, or it retries into the next modules' setup."""
+    yield
+    from dashboard.live.publisher import wait_published
+
+    assert wait_published(), "this process's live events were not published in time"
+
+
 def test_officer_sends_the_outcome_in_the_residents_language_and_the_resident_answers_once(
-    open_page, api, browser, asgi_server, mailoutbox, screenshot_dir
+    open_page, api, browser, asgi_server, mailoutbox, screenshot_dir, published
 ):
     chefe = api("chefe.costa")
     title = f"Música alta no bar {uuid.uuid4().hex[:6]}"
