@@ -293,7 +293,14 @@ def test_status_is_open_until_resolved_and_the_filters_select(api, post_request,
         ("on_scene", "open"),
         ("resolved", "closed"),
     ]:
-        incident_services.incident_transition(incident=incident, to_status=step, actor=supervisor)
+        if step == "dispatched":  # only a dispatch sends a unit there
+            incident_services.incident_dispatch(
+                incident=incident, officer=supervisor, actor=supervisor
+            )
+        else:
+            incident_services.incident_transition(
+                incident=incident, to_status=step, actor=supervisor
+            )
         [item] = api.get(f"{BASE}/requests/{incident.reference}.json").json()
         assert item["status"] == public, step
 
