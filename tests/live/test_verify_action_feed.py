@@ -26,6 +26,7 @@ THROUGH_THE_CONSUMER = (
     "incident dispatched",
     "patrol moved",
     "patrol crew changed",
+    "repeat place proposed",
 )
 
 

@@ -45,6 +45,18 @@ FIELDS = {
         "location",
     ),
     "patrol": ("call_sign", "kind", "status", "area", "position_at", "location"),
+    # Issue 16's layer (supervisors only): waiting proposals.
+    "repeat_place": (
+        "status",
+        "category",
+        "incident_count",
+        "radius_m",
+        "area",
+        "reason",
+        "first_reported_at",
+        "last_reported_at",
+        "updated_at",
+    ),
     "followup": (
         "title",
         "incident",
@@ -93,6 +105,16 @@ def snapshot(client: Client) -> tuple[int, Snapshot | None]:
             )
             for f in response.json()["features"]
         }
+    # The repeat-place layer, for those who may see it (supervisors).
+    response = client.get("/api/v1/repeat-places/geojson/?page_size=500")
+    if response.status_code == 200:
+        assert response.json().get("next") is None
+        sequences.append(int(response["X-Koban-Sequence"]))
+        taken["repeat_place"] = {
+            f["id"]: _row("repeat_place", f["properties"]) for f in response.json()["features"]
+        }
+    else:
+        assert response.status_code == 403, response.content
     response = client.get("/api/v1/followups/?page_size=500")
     assert response.status_code == 200, response.content
     assert response.json()["next"] is None
@@ -104,7 +126,13 @@ def snapshot(client: Client) -> tuple[int, Snapshot | None]:
 def apply(taken: Snapshot, event: dict[str, Any]) -> None:
     """What a dashboard does with an event: upsert, or drop an item that left its view."""
     entity, _, verb = event["kind"].partition(".")
-    if entity not in FIELDS:
+    if entity not in FIELDS or entity not in taken:
+        return
+    if entity == "repeat_place":  # the layer shows waiting proposals only
+        if event["payload"]["status"] == "proposed":
+            taken[entity][event["id"]] = _row(entity, event["payload"])
+        else:
+            taken[entity].pop(event["id"], None)
         return
     if verb == "removed":
         taken[entity].pop(event["id"], None)
@@ -285,6 +313,8 @@ CHANGES: dict[str, Callable[[World], Any]] = {
         patrol=w.patrol, location=w.point(BELEM)
     ),
     "patrol status": lambda w: services.patrol_set_status(patrol=w.patrol, status="off_duty"),
+    # Supervisors gain a proposal (issue 16); officers see the new incidents only.
+    "repeat place proposed": lambda w: _repeat_place(w),
     # The old crew loses the patrol's work; officer_b, its new crew, gains it.
     "patrol crew changed": lambda w: services.patrol_update(
         patrol=w.patrol, members=[w.users["officer_b"]]
@@ -296,3 +326,21 @@ def logged_in(user: Any) -> Client:
     client = Client()
     client.force_login(user)
     return client
+
+
+def _repeat_place(w: World) -> Any:
+    """Three noise incidents close together in Belém, then the job that proposes the place
+    (with the seeded rules: a transactional test's flush removes them)."""
+    from incidents.setup import ensure_default_categories, ensure_repeat_place_rules
+
+    ensure_default_categories()
+    ensure_repeat_place_rules()
+    # About 350 m from the world's Belém point, where "concern moved" puts an open concern
+    # (whose place the job leaves out).
+    for dx in (0.0040, 0.0043, 0.0046):
+        services.incident_create(
+            actor=w.supervisor,
+            category="noise",
+            location=w.point((BELEM[0] + dx, BELEM[1])),
+        )
+    return services.repeat_places_scan()
