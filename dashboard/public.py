@@ -3,6 +3,9 @@ and what is late. Public only where an administrator opened it; otherwise staff 
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import wraps
+
 from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -37,11 +40,22 @@ def _staff(request: HttpRequest) -> bool:
     return roles.is_operational(request.user)
 
 
-def _parish_or_404(request: HttpRequest, code: str) -> Area:
-    area = public_parish(code)
-    if area is None or not (area.public_page or _staff(request)):
-        raise Http404
-    return area
+def _parish_view(
+    view: Callable[[HttpRequest, Area], HttpResponse],
+) -> Callable[[HttpRequest, str], HttpResponse]:
+    """The parish a page is about, looked up once. A page the administrator has not opened
+    sends anonymous visitors to log in and is a 404 for people without an operational role."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, code: str) -> HttpResponse:
+        area = public_parish(code)
+        if area is not None and not area.public_page and not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        if area is None or not (area.public_page or _staff(request)):
+            raise Http404
+        return view(request, area)
+
+    return wrapper
 
 
 @require_GET
@@ -59,11 +73,8 @@ def parish_index(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
-def parish_page(request: HttpRequest, code: str) -> HttpResponse:
-    area = public_parish(code)
-    if area is not None and not area.public_page and not request.user.is_authenticated:
-        return redirect_to_login(request.get_full_path())
-    area = _parish_or_404(request, code)
+@_parish_view
+def parish_page(request: HttpRequest, area: Area) -> HttpResponse:
     language = _language(request)
     with translation.override(language):
         return render(
@@ -81,12 +92,9 @@ def parish_page(request: HttpRequest, code: str) -> HttpResponse:
 
 
 @require_GET
-def parish_csv(request: HttpRequest, code: str) -> HttpResponse:
+@_parish_view
+def parish_csv(request: HttpRequest, area: Area) -> HttpResponse:
     """One row per promise or action, for the partnership meeting's minutes."""
-    area = public_parish(code)
-    if area is not None and not area.public_page and not request.user.is_authenticated:
-        return redirect_to_login(request.get_full_path())
-    area = _parish_or_404(request, code)
     with translation.override(_language(request)):
         header = [
             _("Reference"),
