@@ -18,6 +18,22 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 ORDERING_PARAM = "ordering"
+COUNT_PARAM = "count"
+COUNT_VALUES = {"true": True, "1": True, "false": False, "0": False}
+
+
+def wants_count(request: Request) -> bool:
+    """`?count=true`: the page also carries the true number of rows the filters select.
+
+    Opt-in, because a client paging through a list needs it once, not on every page, and a
+    count over the whole window is the most expensive part of a page at city scale.
+    """
+    raw = request.query_params.get(COUNT_PARAM)
+    if raw is None:
+        return False
+    if raw.lower() not in COUNT_VALUES:
+        raise ValidationError({COUNT_PARAM: ["Must be true or false."]})
+    return COUNT_VALUES[raw.lower()]
 
 
 class KobanCursorPagination(CursorPagination):
@@ -35,7 +51,15 @@ class KobanCursorPagination(CursorPagination):
         self, queryset: QuerySet, request: Request, view: Any = None
     ) -> list[Any] | None:
         self._model = queryset.model
+        # Counted before the cursor and the ordering narrow it: the whole filtered window.
+        self.count = queryset.order_by().count() if wants_count(request) else None
         return super().paginate_queryset(queryset, request, view)
+
+    def get_paginated_response(self, data: Any) -> Response:
+        response = super().get_paginated_response(data)
+        if self.count is not None:
+            response.data = {"count": self.count, **response.data}
+        return response
 
     def get_ordering(self, request: Request, queryset: QuerySet, view: Any) -> tuple[str, ...]:
         orderings: dict[str, tuple[str, ...]] = view.orderings
@@ -59,6 +83,14 @@ class KobanCursorPagination(CursorPagination):
                 raise ValidationError({self.cursor_query_param: ["Invalid cursor."]}) from exc
         return cursor
 
+    def get_paginated_response_schema(self, schema: dict[str, Any]) -> dict[str, Any]:
+        answer = super().get_paginated_response_schema(schema)
+        answer["properties"] = {
+            "count": {"type": "integer", "description": "With `count=true`."},
+            **answer["properties"],
+        }
+        return answer
+
     def get_schema_operation_parameters(self, view: Any) -> list[dict[str, Any]]:
         params = super().get_schema_operation_parameters(view)
         for param in params:
@@ -69,6 +101,16 @@ class KobanCursorPagination(CursorPagination):
                     "maximum": self.max_page_size,
                     "default": self.page_size,
                 }
+        params.append(
+            {
+                "name": COUNT_PARAM,
+                "required": False,
+                "in": "query",
+                "description": "true: the answer also carries `count`, the number of rows the "
+                "filters select (all pages).",
+                "schema": {"type": "boolean", "default": False},
+            }
+        )
         return params
 
 
@@ -79,9 +121,11 @@ class GeoJSONCursorPagination(KobanCursorPagination):
     max_page_size = 5000
 
     def get_paginated_response(self, data: Any) -> Response:
+        count = {} if self.count is None else {"count": self.count}
         return Response(
             {
                 "type": "FeatureCollection",
+                **count,
                 "next": self.get_next_link(),
                 "previous": self.get_previous_link(),
                 "features": data["features"],
@@ -96,7 +140,11 @@ class GeoJSONCursorPagination(KobanCursorPagination):
                 {
                     "type": "object",
                     "required": ["next", "previous"],
-                    "properties": {"next": links["next"], "previous": links["previous"]},
+                    "properties": {
+                        "count": {"type": "integer", "description": "With `count=true`."},
+                        "next": links["next"],
+                        "previous": links["previous"],
+                    },
                 },
             ]
         }

@@ -188,7 +188,7 @@ def ui_strings() -> dict[str, str]:
         "no_area": gettext("Outside the service area"),
         "unassigned": gettext("Unassigned"),
         "no_work": gettext("No follow-ups assigned to you. Good work."),
-        "shown_of": gettext("Showing the first {n}. Narrow the filters to see more."),
+        "shown_of": gettext("Showing the newest {n} of {total}."),
         "count_incidents": gettext("{n} incidents"),
         "map_cell": gettext("{n} incidents here: zoom in to see them"),
         "map_limited": gettext("Showing {n} of {total}: zoom in"),

@@ -124,3 +124,31 @@ def test_map_query_counts_do_not_grow_with_the_rows(client_for, officer, supervi
     for _ in range(5):
         make_incident(ARROIOS)
     assert measure() == few
+
+
+# The list's count (issue 14): the dashboard's counter is the server's, for the whole window.
+GEOJSON = "/api/v1/incidents/geojson/"
+
+
+def test_a_list_page_carries_the_true_count_of_the_window_when_asked(
+    client_for, supervisor, officer, make_incident
+):
+    for _ in range(5):
+        make_incident(ARROIOS)
+    make_incident(BELEM)
+    client = client_for(supervisor)
+    page = client.get(GEOJSON, {"page_size": 2, "count": "true"}).json()
+    assert (page["count"], len(page["features"])) == (6, 2)
+    assert page["next"]
+    plain = client.get("/api/v1/incidents/", {"page_size": 2, "count": "true"}).json()
+    assert (plain["count"], len(plain["results"])) == (6, 2)
+    assert client.get(GEOJSON, {"page_size": 2, "count": "true", "area": ""}).json()["count"] == 6
+    # The officer counts only what they may see (Arroios is theirs), and no count unless asked.
+    assert client_for(officer).get(GEOJSON, {"count": "1"}).json()["count"] == 5
+    assert "count" not in client.get(GEOJSON, {"page_size": 2}).json()
+
+
+def test_a_bad_count_flag_is_a_400_on_its_field(client_for, supervisor):
+    answer = client_for(supervisor).get(GEOJSON, {"count": "maybe"})
+    assert answer.status_code == 400
+    assert "count" in answer.json()

@@ -188,6 +188,43 @@ def test_zooming_in_switches_from_cell_counts_to_incidents_and_live_events_updat
     assert page.errors == []
 
 
+def test_a_window_larger_than_the_list_shows_its_newest_page_with_the_servers_true_count(
+    open_page, api
+):
+    """Nothing is cut silently (issue 14): the list holds the newest page and says of how many,
+    the counter is the server's count, more comes on request, and at parish zoom an incident
+    far down the window is drawn from the viewport's features, not from the list."""
+    chefe = api("chefe.costa")
+    everything = chefe.get("incidents/geojson/", params={"page_size": 1, "count": "true"})
+    total = everything.json()["count"]
+    # The demo is small: pages of 20 (the product's are 200) make its window several pages.
+    size = 20
+    assert total > 2 * size, "the demo must hold more located incidents than two list pages"
+    oldest = chefe.get("incidents/geojson/", params={"page_size": 5000}).json()["features"][-1]
+
+    page = open_page("chefe.costa")
+    page.evaluate(f"koban.state.listPage = {size}")
+    page.locator("#f-days").select_option("")
+    rows = page.locator("#list-incidents .item")
+    expect(rows).to_have_count(size)
+    counter = page.locator("#count-incidents")
+    expect(counter).to_have_text(str(total))
+    expect(counter).to_have_attribute("data-total", str(total))
+    expect(page.locator("#list-note-text")).to_have_text(
+        f"A mostrar as {size} mais recentes de {total}."
+    )
+    page.get_by_role("button", name="Mostrar mais").click()
+    expect(rows).to_have_count(2 * size)
+    expect(page.locator(f"#list-incidents .item[data-id='{oldest['id']}']")).to_have_count(0)
+
+    lon, lat = oldest["geometry"]["coordinates"]
+    page.evaluate(f"koban.map.setView([{lat}, {lon}], 18, {{animate: false}})")
+    expect(page.locator("#map")).to_have_attribute("data-mode", "features")
+    expect(page.locator(f"#map .mk-incident[data-id='{oldest['id']}']")).to_be_visible()
+    expect(counter).to_have_text(str(total))
+    assert page.errors == []
+
+
 def test_an_incident_moved_out_of_an_officers_areas_leaves_their_map_list_and_panel_live(
     open_page, api
 ):

@@ -1,11 +1,11 @@
 // The page's controls: filters, search, layer switches, list tabs, the filter drawer on small
 // screens, and an item named in the address (?incident=12).
-import { debounce } from "../core.js";
+import { announce, debounce, t } from "../core.js";
 import { form, search } from "./filters.js";
 import { layers, loadHeat, refreshPatrolIcons, setLayer } from "./layers.js";
 import { showTab } from "./list.js";
 import { select } from "./selection.js";
-import { loadItems } from "./snapshot.js";
+import { loadItems, loadMore } from "./snapshot.js";
 import { OPEN_STATUSES, state } from "./state.js";
 
 export function bindControls() {
@@ -22,6 +22,11 @@ export function bindControls() {
     form.querySelectorAll("input[name=status]").forEach((i) => { i.checked = open && OPEN_STATUSES.includes(i.value); });
     reload();
   }));
+  const more = document.getElementById("list-more");
+  more.addEventListener("click", () => {
+    more.disabled = true;
+    loadMore().catch(() => announce(t("load_failed"))).finally(() => { more.disabled = false; });
+  });
   document.getElementById("filters-reset").addEventListener("click", () => {
     form.reset();
     search.value = "";
@@ -61,9 +66,9 @@ export function bindControls() {
 }
 
 function focusSingleMatch() {
-  if (search.value.trim() && state.incidents.size === 1) {
-    const [id] = state.incidents.keys();
-    select("incident", id, { from: "list" });
+  if (search.value.trim() && state.total === 1) {
+    const only = [...state.incidents.entries()].find(([, e]) => e.inList);
+    if (only) select("incident", only[0], { from: "list" });
   }
 }
 

@@ -4,6 +4,7 @@ import { debounce } from "../core.js";
 import { removeConcern, removeIncident, upsertConcern, upsertIncident } from "./items.js";
 import { upsertPatrol } from "./layers.js";
 import { panel, proposals } from "./selection.js";
+import { refreshTotal } from "./snapshot.js";
 import { propsFromPayload, state } from "./state.js";
 import { refreshViewport } from "./viewport.js";
 
@@ -19,15 +20,16 @@ export function applyEvent(msg) {
     case "incident.upserted":
       upsertIncident(propsFromPayload(p), { live: true });
       refreshViewport(); // the cells' counts, or the features' total
+      refreshTotal();
       if (panel.isShowing("incident", p.id)) panel.refresh();
       break;
     case "incident.removed":
       // It left this user's view (moved out of their areas, handed to someone else).
+      state.removedAt.set(p.id, msg.seq);
       removeIncident(p.id);
       if (panel.isShowing("incident", p.id)) panel.close();
-      break;
-    case "incident.removed":
       refreshViewport();
+      refreshTotal();
       break;
     case "concern.upserted":
       upsertConcern(propsFromPayload(p), { live: true });

@@ -37,7 +37,7 @@ export function readFilters() {
 export function incidentParams(f) {
   return {
     days: f.days, area: f.area, status: f.status, category: f.category, priority: f.priority,
-    q: f.q, page_size: 5000,
+    q: f.q,
   };
 }
 

@@ -4,7 +4,7 @@
 import { concernMatches, incidentMatches } from "./filters.js";
 import { concernMarker, incidentIcon, incidentMarker, layers } from "./layers.js";
 import {
-  concernRow, flash, incidentRow, insertIncidentRow, prependConcernRow, updateCounts,
+  belongsInList, concernRow, flash, incidentRow, insertIncidentRow, prependConcernRow, updateCounts,
 } from "./list.js";
 import { select } from "./selection.js";
 import { isSelected, propsFromFeature, state } from "./state.js";
@@ -47,16 +47,26 @@ export function upsertIncident(p, { live = false } = {}) {
     existing.row = row;
     if (live) flash(row, existing.marker);
   } else {
-    const entry = { props: p, marker: latlng ? makeIncidentMarker(p, latlng) : null, row: makeIncidentRow(p) };
+    // Held for the list when it is among the newest, otherwise for the map only: the next
+    // viewport answer keeps it if it is in view and drops it if not.
+    const inList = belongsInList(p);
+    const entry = newEntry(p, { inList, inView: !inList });
     state.incidents.set(p.id, entry);
     if (entry.marker) layers.incidents.addLayer(entry.marker);
     if (live) {
-      insertIncidentRow(entry);
+      if (inList) insertIncidentRow(entry);
       flash(entry.row, entry.marker, true);
       if (layers.heatOn && latlng) layers.heat.addLatLng([latlng.lat, latlng.lng, 1]);
     }
   }
   if (live) updateCounts();
+}
+
+function newEntry(p, { inList, inView }) {
+  const latlng = p.location ? L.latLng(p.location[1], p.location[0]) : null;
+  return {
+    props: p, marker: latlng ? makeIncidentMarker(p, latlng) : null, row: makeIncidentRow(p), inList, inView,
+  };
 }
 
 export function removeIncident(id) {
@@ -68,19 +78,59 @@ export function removeIncident(id) {
   updateCounts();
 }
 
-/** Replaces every incident with a snapshot's (the list is drawn by the caller). */
+/** Replaces every incident with a snapshot's first list page (the list is drawn by the caller). */
 export function applyIncidents(items) {
   layers.incidents.clearLayers();
   state.incidents.clear();
+  addListPage(items);
+}
+
+/** A further page of the list: the next older incidents of the window. */
+export function addListPage(items) {
   const markers = [];
   for (const f of items) {
     const p = propsFromFeature(f);
-    const latlng = p.location ? L.latLng(p.location[1], p.location[0]) : null;
-    const entry = { props: p, marker: latlng ? makeIncidentMarker(p, latlng) : null, row: makeIncidentRow(p) };
+    const existing = state.incidents.get(p.id);
+    if (existing) { existing.inList = true; continue; }
+    const entry = newEntry(p, { inList: true, inView: false });
     state.incidents.set(p.id, entry);
     if (entry.marker) markers.push(entry.marker);
   }
   layers.incidents.addLayers(markers);
+}
+
+/** The incidents in the map's viewport at parish zoom (map/features): they replace the previous
+ * viewport's, except those the list holds. An answer read before an incident's removal event
+ * (by sequence) does not bring it back. */
+export function applyViewFeatures(features, sequence) {
+  const ids = new Set();
+  const markers = [];
+  for (const f of features) {
+    const p = propsFromFeature(f);
+    const removed = state.removedAt.get(p.id);
+    if (removed !== undefined && (sequence === null || removed > sequence)) continue;
+    ids.add(p.id);
+    const existing = state.incidents.get(p.id);
+    if (existing) { existing.inView = true; continue; }
+    const entry = newEntry(p, { inList: false, inView: true });
+    state.incidents.set(p.id, entry);
+    if (entry.marker) markers.push(entry.marker);
+  }
+  dropView((id) => !ids.has(id));
+  layers.incidents.addLayers(markers);
+}
+
+/** Forgets the viewport's incidents (all, or those `leaving` says), keeping the list's. */
+export function dropView(leaving = () => true) {
+  const gone = [];
+  for (const [id, entry] of state.incidents) {
+    if (!entry.inView || !leaving(id)) continue;
+    entry.inView = false;
+    if (entry.inList || isSelected("incident", id)) continue;
+    if (entry.marker) gone.push(entry.marker);
+    state.incidents.delete(id);
+  }
+  layers.incidents.removeLayers(gone);
 }
 
 export function upsertConcern(p, { live = false } = {}) {

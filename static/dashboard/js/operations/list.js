@@ -1,7 +1,7 @@
 // The side list: a row per incident and per concern, newest first, in two tabs with counts.
 import { fmtWhen, h, label, t } from "../core.js";
 import { concernSvg, incidentSvg } from "../symbols.js";
-import { LIST_LIMIT, PRIORITY_RANK, isSelected, state } from "./state.js";
+import { PRIORITY_RANK, isSelected, state } from "./state.js";
 
 const listIncidents = document.getElementById("list-incidents");
 const listConcerns = document.getElementById("list-concerns");
@@ -38,17 +38,25 @@ export function concernRow(p, onClick) {
     h("span", { class: `badge badge-status cst-${p.status}` }, label("concern_status", p.status))));
 }
 
-function sortedIncidents() {
-  return [...state.incidents.values()].sort((a, b) =>
+function listedIncidents() {
+  return [...state.incidents.values()].filter((e) => e.inList).sort((a, b) =>
     new Date(b.props.reported_at) - new Date(a.props.reported_at) || b.props.id - a.props.id);
 }
 
+/** Whether an incident the view did not hold belongs in the list: the list is the newest part
+ * of the window without gaps, so only if it is newer than the oldest row (or the list is whole). */
+export function belongsInList(p) {
+  if (!state.listNext) return true;
+  let oldest = null;
+  for (const e of state.incidents.values()) {
+    if (e.inList && (oldest === null || e.props.reported_at < oldest)) oldest = e.props.reported_at;
+  }
+  return oldest === null || new Date(p.reported_at) >= new Date(oldest);
+}
+
 export function renderList() {
-  const rows = sortedIncidents();
-  listIncidents.replaceChildren(...rows.slice(0, LIST_LIMIT).map((e) => e.row));
-  const note = document.getElementById("list-note");
-  note.hidden = rows.length <= LIST_LIMIT;
-  note.textContent = t("shown_of", { n: LIST_LIMIT });
+  const rows = listedIncidents();
+  listIncidents.replaceChildren(...rows.map((e) => e.row));
   if (!rows.length) listIncidents.append(h("li", { class: "empty" }, t("no_results")));
   const concerns = [...state.concerns.values()].sort((a, b) =>
     (PRIORITY_RANK[b.props.priority] ?? 0) - (PRIORITY_RANK[a.props.priority] ?? 0) || a.props.id - b.props.id);
@@ -73,8 +81,18 @@ export function prependConcernRow(entry) {
   listConcerns.prepend(entry.row);
 }
 
+/** The counters: incidents as the server counted them for the whole window (the list shows
+ * its newest part, and says so), concerns as held. */
 export function updateCounts() {
-  document.getElementById("count-incidents").textContent = String(state.incidents.size);
+  const listed = listIncidents.querySelectorAll(":scope > li:not(.empty)").length;
+  const total = state.total ?? listed;
+  const counter = document.getElementById("count-incidents");
+  counter.textContent = String(total);
+  if (state.total === null) delete counter.dataset.total;
+  else counter.dataset.total = String(state.total);
+  const note = document.getElementById("list-note");
+  note.hidden = !state.listNext;
+  document.getElementById("list-note-text").textContent = t("shown_of", { n: listed, total });
   document.getElementById("count-concerns").textContent = String(state.concerns.size);
 }
 

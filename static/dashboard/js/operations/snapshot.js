@@ -1,11 +1,11 @@
 // Loading snapshots over REST: the items the filters select, and the patrols. Each returns the
 // outbox sequence it reflects, from which the live feed continues.
-import { announce, apiAll, minSeq, t } from "../core.js";
+import { announce, api, apiAll, debounce, minSeq, t } from "../core.js";
 import { incidentParams, readFilters } from "./filters.js";
-import { applyConcerns, applyIncidents } from "./items.js";
+import { addListPage, applyConcerns, applyIncidents } from "./items.js";
 import { replayBuffer } from "./events.js";
 import { layers, loadHeat, loadPatrols } from "./layers.js";
-import { renderList } from "./list.js";
+import { renderList, updateCounts } from "./list.js";
 import { proposals, restyle } from "./selection.js";
 import { OPEN_CONCERN_STATUSES, state } from "./state.js";
 import { refreshViewport } from "./viewport.js";
@@ -15,9 +15,40 @@ function setLoading(delta) {
   document.getElementById("ops").classList.toggle("is-loading", state.loading > 0);
 }
 
-function fetchIncidents() {
-  return apiAll("incidents/geojson/", incidentParams(state.filters));
+/** The list's first page (the newest of the window) and the server's count of the whole window:
+ * the map draws counts and viewport features of its own (viewport.js), so nothing here grows
+ * with the window. */
+async function fetchIncidents() {
+  const { data, sequence } = await api("incidents/geojson/", {
+    params: { ...incidentParams(state.filters), page_size: state.listPage, count: true },
+  });
+  return { items: data.features, total: data.count, next: data.next, sequence };
 }
+
+/** The next page of the list ("Show more"). */
+export async function loadMore() {
+  if (!state.listNext) return;
+  const url = new URL(state.listNext, window.location.origin);
+  const { data } = await api(url.pathname + url.search);
+  addListPage(data.features);
+  state.listNext = data.next;
+  renderList();
+}
+
+/** The counter after live changes: counted again by the server for the whole window (an event
+ * alone cannot say whether an incident the view does not hold was counted before). */
+let countTicket = 0;
+export const refreshTotal = debounce(async () => {
+  const mine = ++countTicket;
+  try {
+    const { data } = await api("incidents/geojson/", {
+      params: { ...incidentParams(state.filters), page_size: 1, count: true },
+    });
+    if (mine !== countTicket || state.buffer) return;
+    state.total = data.count;
+    updateCounts();
+  } catch (err) { console.error(err); }
+}, 500);
 
 function fetchConcerns() {
   const f = state.filters;
@@ -37,6 +68,10 @@ export async function loadItems() {
   try {
     const [incidents, concerns] = await Promise.all([fetchIncidents(), fetchConcerns()]);
     if (ticket !== loadTicket) return minSeq([incidents.sequence, concerns.sequence]);
+    countTicket += 1; // a count already on its way is older than this snapshot's
+    state.total = incidents.total;
+    state.listNext = incidents.next;
+    state.removedAt.clear();
     applyIncidents(incidents.items);
     applyConcerns(concerns.items);
     renderList();
@@ -44,7 +79,7 @@ export async function loadItems() {
     replayBuffer(sequence);
     refreshViewport();
     if (layers.heatOn) loadHeat().catch(() => {});
-    announce(`${t("count_incidents", { n: state.incidents.size })} · ${t("count_concerns", { n: state.concerns.size })}`);
+    announce(`${t("count_incidents", { n: state.total })} · ${t("count_concerns", { n: state.concerns.size })}`);
     if (state.selected) restyle(state.selected.kind, state.selected.id);
     return sequence;
   } catch (err) {

@@ -2,10 +2,11 @@
 // grid cell, computed by PostgreSQL for the viewport and the whole time window; from it on
 // (parish and closer) it draws the incidents themselves and, when the viewport holds more than
 // the server sends, says so ("showing 2 000 of 7 312: zoom in"). Live events refetch the
-// visible cells (debounced); incident markers are kept current by events as before.
+// visible cells or features (debounced); held incident markers are also kept current by events.
 /* global L */
 import { api, debounce, h, t } from "../core.js";
 import { incidentParams } from "./filters.js";
+import { applyViewFeatures, dropView } from "./items.js";
 import { layers, map, nodeIcon, onIncidentLayerChange } from "./layers.js";
 import { state } from "./state.js";
 
@@ -19,8 +20,7 @@ function viewportQuery() {
     clamp(b.getWest(), -180, 180), clamp(b.getSouth(), -90, 90),
     clamp(b.getEast(), -180, 180), clamp(b.getNorth(), -90, 90),
   ].map((v) => v.toFixed(5)).join(",");
-  const { page_size: _, ...filters } = incidentParams(state.filters);
-  return { ...filters, bbox };
+  return { ...incidentParams(state.filters), bbox };
 }
 
 function cellMarker(cell) {
@@ -56,12 +56,14 @@ async function refresh() {
     layers.cells.clearLayers();
     for (const cell of answer.cells) layers.cells.addLayer(cellMarker(cell));
     layers.cells.total = answer.total;
+    dropView(); // the markers of the last parish viewport are not drawn out here
     showNote("");
   } else {
     map.removeLayer(layers.cells);
     layers.incidents.addTo(map);
-    const { data: answer } = await api("incidents/map/features/", { params: viewportQuery() });
+    const { data: answer, sequence } = await api("incidents/map/features/", { params: viewportQuery() });
     if (mine !== ticket) return;
+    applyViewFeatures(answer.features, sequence);
     showNote(answer.limited ? t("map_limited", { n: answer.returned, total: answer.total }) : "");
   }
   document.getElementById("map").dataset.mode = far ? "cells" : "features";
