@@ -19,7 +19,6 @@ import asyncio
 import json
 import os
 import resource
-import subprocess
 import sys
 import tempfile
 import time
@@ -79,41 +78,6 @@ class Person:
     session: str
     csrf: str  # the CSRF cookie, sent back in X-CSRFToken as a browser's script does
     incidents: list[int]
-
-
-def start_web(port: int, env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
-    """The server exactly as the Procfile and docker-compose.yml run it, on `port`."""
-    gunicorn = processes.VENV_BIN / "gunicorn"
-    args = [str(gunicorn), "-c", "python:koban.server", "-b", f"127.0.0.1:{port}"]
-    with log.open("wb") as out:
-        proc = subprocess.Popen(
-            [*args, "koban.asgi:application"],
-            cwd=processes.ROOT,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    processes.wait_for_port(port, proc, seconds=120)
-    _wait_until_serving(port, proc)
-    return proc
-
-
-def _wait_until_serving(port: int, proc: subprocess.Popen[bytes], seconds: float = 180) -> None:
-    """The master listens at once; its workers load Django for a while after (20 s under load).
-    Until several connections in a row are answered, so that every worker has started."""
-    import httpx
-
-    deadline, answered = time.monotonic() + seconds, 0
-    while answered < 10:
-        if proc.poll() is not None or time.monotonic() > deadline:
-            raise RuntimeError(f"the web server did not answer; see {SERVER_LOG}")
-        try:
-            ok = httpx.get(f"http://127.0.0.1:{port}{TRIVIAL_URL}", timeout=30).status_code == 200
-        except httpx.HTTPError:
-            ok = False
-        answered = answered + 1 if ok else 0
-        if not ok:
-            time.sleep(0.5)
 
 
 def _setup_django(database: str, redis_url: str) -> None:
@@ -306,7 +270,7 @@ def main(argv: list[str] | None = None) -> int:
         redis_proc = processes.start_redis(redis_port)
         _setup_django(args.database, redis_url)
         people = _prepare(args.clients)
-        web = start_web(web_port, env, SERVER_LOG)
+        web = processes.start_web(web_port, env, SERVER_LOG)
         print(f"gunicorn :{web_port}, {workers} processes (log {SERVER_LOG})", flush=True)
         base = f"http://127.0.0.1:{web_port}"
         results = {}

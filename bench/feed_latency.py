@@ -1,9 +1,10 @@
 """Commit-to-client latency of the live feed with 1, 100 and 500 connected dashboards, next to a
 raw Redis publish/subscribe round trip with as many subscribers, measured in the same run.
 
-Everything runs on loopback: its own redis-server, Daphne serving koban.asgi (`--servers 2`:
-several processes behind the one Redis, clients split between them; the channel layer is
-KOBAN_CHANNEL_LAYER's, pub/sub by default), and
+Everything runs on loopback: its own redis-server, the web server as the Procfile runs it
+(gunicorn, a uvicorn process per core, so clients are spread over the processes by the kernel;
+`--server daphne --servers 2` runs Daphne processes on ports of their own instead, clients split
+between them; the channel layer is KOBAN_CHANNEL_LAYER's, pub/sub by default), and
 the `koban_bench` database (created with PostGIS and migrated when missing). This process
 commits patrol positions through the service, one at a time, and each is timed from the moment
 COMMIT returned until each websocket client (in a separate receiver process) read the frame.
@@ -256,7 +257,13 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--events", type=int, default=None, help="events per client count")
     parser.add_argument("--database", default=os.environ.get("KOBAN_BENCH_DB", "koban_bench"))
-    parser.add_argument("--servers", type=int, default=1, help="Daphne processes (clients split)")
+    parser.add_argument("--servers", type=int, default=1, help="web servers (clients split)")
+    parser.add_argument(
+        "--server",
+        choices=("gunicorn", "daphne"),
+        default="gunicorn",
+        help="gunicorn: as the Procfile runs it, a uvicorn process per core (default)",
+    )
     args = parser.parse_args(argv)
 
     redis_port = processes.free_port()
@@ -270,11 +277,13 @@ def main(argv: list[str] | None = None) -> int:
         print(f"database {args.database}: created and migrated if needed", flush=True)
         processes.ensure_database(args.database, env)
         redis_proc = processes.start_redis(redis_port)
-        daphnes = [processes.start_daphne(port, env, DAPHNE_LOG) for port in daphne_ports]
+        daphnes = [
+            processes.start_server(args.server, port, env, DAPHNE_LOG) for port in daphne_ports
+        ]
         ports = ",".join(map(str, daphne_ports))
         layer = os.environ.get("KOBAN_CHANNEL_LAYER", "pubsub")
         print(
-            f"redis-server :{redis_port}, daphne :{ports} ({layer} layer; loopback; log "
+            f"redis-server :{redis_port}, {args.server} :{ports} ({layer} layer; loopback; log "
             f"{DAPHNE_LOG})",
             flush=True,
         )
@@ -300,6 +309,7 @@ def main(argv: list[str] | None = None) -> int:
         {
             "channel_layer": os.environ.get("KOBAN_CHANNEL_LAYER", "pubsub"),
             "servers": args.servers,
+            "server": args.server,
             "load_average": os.getloadavg(),
             "rows": [_row(feed, raw) for feed, raw in rows],
         },

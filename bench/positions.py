@@ -4,8 +4,9 @@ supervisor's websocket receiving `patrol.moved`, and the queues sampled every se
 
 Measures positions accepted per second, report-to-client lag (request sent until the frame with
 that position was read) p50/p95, and whether a queue grows without bound: outbox rows, the
-Celery queue in Redis, Redis memory and the Daphne processes' memory. `BENCH_QUICK=1` runs 10
-seconds instead of 60. Own redis-server and Daphne on loopback, database `koban_bench`.
+Celery queue in Redis, Redis memory and the web server's memory (workers included).
+`BENCH_QUICK=1` runs 10 seconds instead of 60. Own redis-server and web server (gunicorn as the
+Procfile runs it) on loopback, database `koban_bench`.
 """
 
 from __future__ import annotations
@@ -127,10 +128,7 @@ async def _watch(port: int, cookie: str, run: Run, ready: asyncio.Event) -> None
 def _sample(redis_client: Any, daphnes: list[Any], started: float) -> dict[str, Any]:
     from incidents.models import OutboxEvent
 
-    rss = 0
-    for proc in daphnes:
-        with open(f"/proc/{proc.pid}/status") as status:
-            rss += next(int(line.split()[1]) for line in status if line.startswith("VmRSS"))
+    rss = processes.tree_rss_kb(daphnes)
     return {
         "t": round(time.monotonic() - started, 1),
         "outbox_rows": OutboxEvent.objects.count(),
@@ -176,7 +174,13 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.positions", description=__doc__)
     parser.add_argument("--units", type=int, default=300)
     parser.add_argument("--seconds", type=int, default=10 if quick else 60)
-    parser.add_argument("--servers", type=int, default=1, help="Daphne processes")
+    parser.add_argument("--servers", type=int, default=1, help="web servers (each on a port)")
+    parser.add_argument(
+        "--server",
+        choices=("gunicorn", "daphne"),
+        default="gunicorn",
+        help="gunicorn: as the Procfile runs it, a uvicorn process per core (default)",
+    )
     parser.add_argument("--database", default=os.environ.get("KOBAN_BENCH_DB", "koban_bench"))
     args = parser.parse_args(argv)
 
@@ -189,7 +193,7 @@ def main(argv: list[str] | None = None) -> int:
         processes.ensure_database(args.database, env)
         redis_proc = processes.start_redis(redis_port)
         ports = [processes.free_port() for _ in range(args.servers)]
-        daphnes = [processes.start_daphne(port, env, DAPHNE_LOG) for port in ports]
+        daphnes = [processes.start_server(args.server, port, env, DAPHNE_LOG) for port in ports]
         _setup_django(args.database, redis_url)
         fleet, cookie = _prepare(args.units)
         run = asyncio.run(_measure(ports, fleet, cookie, args.seconds, redis_url, daphnes))
@@ -203,6 +207,8 @@ def main(argv: list[str] | None = None) -> int:
         "units": args.units,
         "seconds": args.seconds,
         "servers": args.servers,
+        "server": args.server,
+        "web_workers": os.environ.get("KOBAN_WEB_WORKERS", f"{os.cpu_count()} (cores)"),
         "channel_layer": os.environ.get("KOBAN_CHANNEL_LAYER", "pubsub"),
         "offered_per_second": args.units,
         "connections": CONNECTIONS,

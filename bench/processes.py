@@ -1,4 +1,6 @@
-"""The benchmark's own servers on loopback: a PostGIS database, a redis-server and Daphne."""
+"""The benchmark's own servers on loopback: a PostGIS database, a redis-server and the web
+server, exactly as the Procfile runs it (gunicorn with a uvicorn process per core), or Daphne
+(one process, as the test suite's live servers) to compare."""
 
 from __future__ import annotations
 
@@ -62,6 +64,65 @@ def start_daphne(port: int, env: dict[str, str], log: Path) -> subprocess.Popen[
         proc = subprocess.Popen(args, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
     wait_for_port(port, proc)
     return proc
+
+
+def start_web(port: int, env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
+    """The server exactly as the Procfile and docker-compose.yml run it, on `port`."""
+    gunicorn = VENV_BIN / "gunicorn"
+    args = [str(gunicorn), "-c", "python:koban.server", "-b", f"127.0.0.1:{port}"]
+    with log.open("wb") as out:
+        proc = subprocess.Popen(
+            [*args, "koban.asgi:application"],
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    wait_for_port(port, proc, seconds=120)
+    wait_until_serving(port, proc, log)
+    return proc
+
+
+def start_server(kind: str, port: int, env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
+    """`gunicorn` (production, the default of every section) or `daphne` (one process)."""
+    if kind == "daphne":
+        return start_daphne(port, env, log)
+    return start_web(port, env, log)
+
+
+def wait_until_serving(
+    port: int, proc: subprocess.Popen[bytes], log: Path, seconds: float = 180
+) -> None:
+    """The master listens at once; its workers load Django for a while after (20 s under load).
+    Until several connections in a row are answered, so that every worker has started."""
+    import httpx
+
+    deadline, answered = time.monotonic() + seconds, 0
+    while answered < 10:
+        if proc.poll() is not None or time.monotonic() > deadline:
+            raise RuntimeError(f"the web server did not answer; see {log}")
+        try:
+            ok = httpx.get(f"http://127.0.0.1:{port}/login/", timeout=30).status_code == 200
+        except httpx.HTTPError:
+            ok = False
+        answered = answered + 1 if ok else 0
+        if not ok:
+            time.sleep(0.5)
+
+
+def tree_rss_kb(procs: list[subprocess.Popen[bytes]]) -> int:
+    """Resident memory of the servers with their worker processes (gunicorn forks them)."""
+
+    def rss(pid: int) -> int:
+        try:
+            with open(f"/proc/{pid}/status") as status:
+                own = next(int(line.split()[1]) for line in status if line.startswith("VmRSS"))
+            children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+        except (OSError, StopIteration):
+            return 0
+        return own + sum(rss(int(child)) for child in children)
+
+    return sum(rss(proc.pid) for proc in procs)
 
 
 def stop(proc: subprocess.Popen[bytes] | None) -> None:
