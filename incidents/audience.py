@@ -88,16 +88,48 @@ class Audience:
 
 
 def visible_q(model: type[Model], user: Any, area_ids: Iterable[int]) -> Q:
-    """The rows of `model` an officer with these areas sees: `pk IN (a UNION of one select per
-    path)`, so each path uses its own index (an OR across paths defeats every index)."""
+    """The rows of `model` an officer with these areas sees.
+
+    `area IN (…) OR pk IN (a UNION of one select per person path)`. The area test is a column
+    of the row itself, so PostgreSQL can walk the list's `(reported_at DESC, id DESC)` index in
+    order and stop after a page, checking each row against the area list and a hashed set of
+    the (few) rows the person sees through assignments and crews, built once per query. A
+    person path that crosses a reverse relation (`followups__assignee`) is read from the
+    related table (`followup.incident_id WHERE assignee = …`), not joined back to this one.
+    """
     rule = RULES[model]
     area_ids = list(area_ids)
     rows = model._default_manager.order_by()
-    parts = [rows.filter(**{path: user}).values("pk") for path in rule.users]
+    parts = [_person_path(model, path, user) for path in rule.users]
+    direct = [path for path in rule.areas if "__" not in path]
     if area_ids:
-        parts += [rows.filter(**{f"{path}__in": area_ids}).values("pk") for path in rule.areas]
+        parts += [
+            rows.filter(**{f"{path}__in": area_ids}).values("pk")
+            for path in rule.areas
+            if path not in direct
+        ]
     first, *rest = parts
-    return Q(pk__in=first.union(*rest))
+    people = Q(pk__in=first.union(*rest, all=True))
+    in_areas = [Q(**{f"{path}__in": area_ids}) for path in direct] if area_ids else []
+    return _any([*in_areas, people])
+
+
+def _any(conditions: list[Q]) -> Q:
+    combined = conditions[0]
+    for condition in conditions[1:]:
+        combined |= condition
+    return combined
+
+
+def _person_path(model: type[Model], path: str, user: Any) -> Any:
+    """`pk`s of the rows a person reaches through `path`, as one index-friendly select."""
+    head, _, tail = path.partition("__")
+    field = model._meta.get_field(head)
+    if tail and field.one_to_many:
+        related = field.related_model._default_manager.order_by()
+        back = field.field.attname  # e.g. followup.incident_id
+        return related.filter(**{tail: user, f"{back}__isnull": False}).values(back)
+    return model._default_manager.order_by().filter(**{path: user}).values("pk")
 
 
 def _values(model: type[Model], pk: int, paths: tuple[str, ...]) -> frozenset[int]:
