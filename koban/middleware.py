@@ -1,5 +1,5 @@
-"""Limits every web request runs under: body size (ASGI, and inside Daphne), query and lock
-time; and Daphne passing on websocket close reasons.
+"""Limits every web request runs under: body size (ASGI, and inside Daphne), the waits for a
+pooled connection, a query and a lock; and Daphne passing on websocket close reasons.
 
 Wired in koban/asgi.py (BodySizeLimit, cap_daphne_request_bodies, forward_daphne_close_reasons)
 and MIDDLEWARE (QueryTimeoutMiddleware); the numbers are settings (koban/settings.py, "Request
@@ -15,11 +15,14 @@ import time
 from collections.abc import Awaitable, Callable, Collection
 from typing import Any
 
-from django.db import OperationalError
+from django.db import OperationalError, connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.template.loader import render_to_string
 from django.urls import Resolver404, resolve
-from django.utils.deprecation import MiddlewareMixin
+from django.utils.log import log_response
+from django.utils.translation import gettext as _
 from psycopg.errors import LockNotAvailable, QueryCanceled
+from psycopg_pool import PoolTimeout
 
 logger = logging.getLogger(__name__)
 
@@ -249,43 +252,92 @@ class _Empty:
         pass
 
 
-# Retry-After of the 503s below: a lock is usually free again within seconds.
+# Retry-After of the 503s below: a lock or a pooled connection is usually free again within
+# seconds; a query that ran out of time will likely do so again at once.
 LOCK_RETRY_AFTER_SECONDS = 5
+POOL_RETRY_AFTER_SECONDS = 5
 QUERY_RETRY_AFTER_SECONDS = 30
+# Answered in JSON (the API's error format); everything else is a page.
+JSON_PATHS = ("/api/", "/open311/")
 
 
-class QueryTimeoutMiddleware(MiddlewareMixin):
-    """A query cancelled by the web processes' statement_timeout (WEB_STATEMENT_TIMEOUT_SECONDS),
-    or a lock not obtained in time (WEB_LOCK_TIMEOUT_SECONDS, or the outbox lock's
-    KOBAN_OUTBOX_LOCK_TIMEOUT_SECONDS), is answered 503 with Retry-After instead of a 500 page.
-    The request's transaction was rolled back by then: nothing of it was written."""
+class QueryTimeoutMiddleware:
+    """The database too busy for a web request is a 503 with Retry-After and one WARNING line,
+    never a 500: no free pooled connection within KOBAN_DB_POOL_TIMEOUT_SECONDS, a query
+    cancelled by statement_timeout (WEB_STATEMENT_TIMEOUT_SECONDS), or a lock not obtained in
+    time (WEB_LOCK_TIMEOUT_SECONDS, or the outbox lock's KOBAN_OUTBOX_LOCK_TIMEOUT_SECONDS).
+
+    A pooled process takes the request's connection here, before any later middleware reads the
+    session: an exception raised in a middleware would become a 500 before process_exception
+    could see it. A statement that failed had its transaction rolled back: nothing was written.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if connection.settings_dict["OPTIONS"].get("pool"):
+            try:
+                connection.ensure_connection()
+            except OperationalError as exc:
+                response = self.process_exception(request, exc)
+                if response is None:
+                    raise
+                return response
+        return self.get_response(request)
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
         if not isinstance(exception, OperationalError):
             return None
         cause = exception.__cause__
-        if isinstance(cause, LockNotAvailable):
-            logger.warning("lock not obtained in time: %s %s", request.method, request.path)
+        if isinstance(cause, PoolTimeout):
             return _unavailable(
-                "The data is busy (another change holds it); nothing was saved. Try again.",
+                request,
+                "no database connection free in time",
+                _("Koban is busy; nothing was done. Try again in a few seconds."),
+                "pool_timeout",
+                POOL_RETRY_AFTER_SECONDS,
+            )
+        if isinstance(cause, LockNotAvailable):
+            return _unavailable(
+                request,
+                "lock not obtained in time",
+                _("The data is busy (another change holds it); nothing was saved. Try again."),
                 "lock_timeout",
                 LOCK_RETRY_AFTER_SECONDS,
             )
         if isinstance(cause, QueryCanceled):
-            logger.warning(
-                "query cancelled by statement_timeout: %s %s", request.method, request.path
-            )
             return _unavailable(
-                "The request took too long and was stopped; try a narrower one.",
+                request,
+                "query cancelled by statement_timeout",
+                _("The request took too long and was stopped; try a narrower filter."),
                 "query_timeout",
                 QUERY_RETRY_AFTER_SECONDS,
             )
         return None
 
 
-def _unavailable(detail: str, code: str, retry_after: int) -> JsonResponse:
-    return JsonResponse(
-        {"detail": detail, "code": code},
-        status=503,
-        headers={"Retry-After": str(retry_after)},
+def _unavailable(
+    request: HttpRequest, reason: str, detail: str, code: str, retry_after: int
+) -> HttpResponse:
+    """The 503, logged here once as a WARNING (Django would log any 5xx as an ERROR)."""
+    response: HttpResponse
+    if request.path.startswith(JSON_PATHS):
+        response = JsonResponse({"detail": detail, "code": code}, status=503)
+    else:
+        page = render_to_string(
+            "unavailable.html", {"title": _("Try again shortly"), "message": detail}
+        )
+        response = HttpResponse(page, status=503)
+    response["Retry-After"] = str(retry_after)
+    log_response(
+        "%s: %s %s",
+        reason,
+        request.method,
+        request.path,
+        response=response,
+        request=request,
+        logger=logger,
+        level="warning",
     )
+    return response

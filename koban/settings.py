@@ -152,9 +152,11 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "koban.middleware.QueryTimeoutMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    # Takes the request's database connection (pooled processes) before anything reads the
+    # database, so an exhausted pool is a 503 in the client's language, never a 500.
+    "koban.middleware.QueryTimeoutMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -729,8 +731,13 @@ PGHISTORY_MIDDLEWARE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
 # Web processes borrow database connections from a pool (psycopg_pool, per process) instead of
 # opening one per request: under ASGI each request runs on a thread of its own, so a persistent
 # connection could not be reused, and a new connection costs more than a list page's queries.
-# A request waits at most WEB_STATEMENT_TIMEOUT_SECONDS for a free one (default 30).
+# A request waits at most KOBAN_DB_POOL_TIMEOUT_SECONDS for a free one, then gets a 503 with
+# Retry-After (koban.middleware.QueryTimeoutMiddleware takes it before any other middleware
+# reads the database).
 KOBAN_DB_POOL_SIZE = env_int("KOBAN_DB_POOL_SIZE", 10)
+KOBAN_DB_POOL_TIMEOUT_SECONDS = env_int(
+    "KOBAN_DB_POOL_TIMEOUT_SECONDS", WEB_STATEMENT_TIMEOUT_SECONDS or 30, minimum=1
+)
 if KOBAN_PROCESS == "web" and KOBAN_DB_POOL_SIZE:
     _require(
         DATABASES["default"]["CONN_MAX_AGE"] == 0,
@@ -739,5 +746,5 @@ if KOBAN_PROCESS == "web" and KOBAN_DB_POOL_SIZE:
     DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
         "min_size": min(2, KOBAN_DB_POOL_SIZE),
         "max_size": KOBAN_DB_POOL_SIZE,
-        "timeout": WEB_STATEMENT_TIMEOUT_SECONDS or 30,
+        "timeout": KOBAN_DB_POOL_TIMEOUT_SECONDS,
     }
