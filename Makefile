@@ -30,7 +30,7 @@ lint:    ## ruff only
 format:  ## apply ruff fixes and formatting
 	$(VENV)/ruff check --fix . && $(VENV)/ruff format .
 
-bench: setup  ## benchmarks under bench/ (live feed, API under load, insight pages at BENCH_SIZE incidents, default 100000), results in var/bench/; not part of make test (docs/performance.md)
+bench: setup  ## benchmarks under bench/ (map and lists at BENCH_SIZE incidents, default 100000, live feed, API under load, insight pages), results in var/bench/; not part of make test (docs/performance.md)
 	$(DEV) $(VENV)/python -m bench
 
 clean:

@@ -1,7 +1,8 @@
 """`python -m bench`: each section in its own function, run in turn (BENCH_SECTIONS picks some,
-e.g. BENCH_SECTIONS=insight): the live feed's commit-to-client latency next to raw Redis
-pub/sub, patrol positions at fleet scale, the API under load beside a trivial view, then the
-supervisors' insight pages at BENCH_SIZE incidents."""
+e.g. BENCH_SECTIONS=insight): the map's reads beside hand-written SQL and its first load in
+Chromium, and the incident lists, both at BENCH_SIZE incidents; the live feed's
+commit-to-client latency next to raw Redis pub/sub, patrol positions at fleet scale, the API
+under load beside a trivial view, then the supervisors' insight pages at BENCH_SIZE incidents."""
 
 from __future__ import annotations
 
@@ -10,6 +11,18 @@ import subprocess
 import sys
 
 from . import processes
+
+
+def maps() -> int:
+    """Row 2 in its own process (bench/maps.py): Django points at the load database there."""
+    command = [sys.executable, "-m", "bench.maps"]
+    return subprocess.run(command, cwd=processes.ROOT, check=False).returncode
+
+
+def lists() -> int:
+    """Row 3 in its own process (bench/lists.py), on the load database."""
+    command = [sys.executable, "-m", "bench.lists"]
+    return subprocess.run(command, cwd=processes.ROOT, check=False).returncode
 
 
 def live() -> int:
@@ -38,7 +51,14 @@ def insight() -> int:
     return subprocess.run(command, cwd=processes.ROOT, check=False).returncode
 
 
-SECTIONS = {"live": live, "positions": positions, "api": api, "insight": insight}
+SECTIONS = {
+    "map": maps,
+    "lists": lists,
+    "live": live,
+    "positions": positions,
+    "api": api,
+    "insight": insight,
+}
 
 
 def run() -> int:
