@@ -1,7 +1,7 @@
 """`python -m bench`: each section in its own function, run in turn (BENCH_SECTIONS picks some,
-e.g. BENCH_SECTIONS=insight): the live feed's commit-to-client latency next to raw Redis
-pub/sub, patrol positions at fleet scale, the API under load beside a trivial view, then the
-supervisors' insight pages at BENCH_SIZE incidents."""
+e.g. BENCH_SECTIONS=insight): an Open311 source's ingest beside raw COPY, the live feed's
+commit-to-client latency next to raw Redis pub/sub, patrol positions at fleet scale, the API
+under load beside a trivial view, then the supervisors' insight pages at BENCH_SIZE incidents."""
 
 from __future__ import annotations
 
@@ -10,6 +10,12 @@ import subprocess
 import sys
 
 from . import processes
+
+
+def ingest() -> int:
+    """Row 1 (bench/ingest.py), in its own process: it points Django at its own database."""
+    command = [sys.executable, "-m", "bench.ingest"]
+    return subprocess.run(command, cwd=processes.ROOT, check=False).returncode
 
 
 def live() -> int:
@@ -38,7 +44,7 @@ def insight() -> int:
     return subprocess.run(command, cwd=processes.ROOT, check=False).returncode
 
 
-SECTIONS = {"live": live, "positions": positions, "api": api, "insight": insight}
+SECTIONS = {"ingest": ingest, "live": live, "positions": positions, "api": api, "insight": insight}
 
 
 def run() -> int:
