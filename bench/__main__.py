@@ -1,8 +1,9 @@
 """`python -m bench`: each section in its own function, run in turn (BENCH_SECTIONS picks some,
-e.g. BENCH_SECTIONS=insight): the map's reads beside hand-written SQL and its first load in
-Chromium, and the incident lists, both at BENCH_SIZE incidents; the live feed's
-commit-to-client latency next to raw Redis pub/sub, patrol positions at fleet scale, the API
-under load beside a trivial view, then the supervisors' insight pages at BENCH_SIZE incidents."""
+e.g. BENCH_SECTIONS=insight), in the issue's row order: an Open311 source's ingest beside raw
+COPY; the map's reads beside hand-written SQL and its first load in Chromium, and the incident
+lists, both at BENCH_SIZE incidents; the live feed's commit-to-client latency next to raw Redis
+pub/sub; patrol positions at fleet scale; the API under load beside a trivial view; then the
+supervisors' insight pages at BENCH_SIZE incidents. The whole table: var/bench/summary.md."""
 
 from __future__ import annotations
 
@@ -13,29 +14,32 @@ import sys
 from . import processes
 
 
-def maps() -> int:
-    """Row 2 in its own process (bench/maps.py): Django points at the load database there."""
-    command = [sys.executable, "-m", "bench.maps"]
+def _own_process(module: str) -> int:
+    """Sections that point Django at a database of their own run in a process of their own."""
+    command = [sys.executable, "-m", module]
     return subprocess.run(command, cwd=processes.ROOT, check=False).returncode
+
+
+def ingest() -> int:
+    """Row 1 (bench/ingest.py), on its own database."""
+    return _own_process("bench.ingest")
+
+
+def maps() -> int:
+    """Row 2 (bench/maps.py), on the load database."""
+    return _own_process("bench.maps")
 
 
 def lists() -> int:
-    """Row 3 in its own process (bench/lists.py), on the load database."""
-    command = [sys.executable, "-m", "bench.lists"]
-    return subprocess.run(command, cwd=processes.ROOT, check=False).returncode
+    """Row 3 (bench/lists.py), on the load database."""
+    return _own_process("bench.lists")
 
 
 def live() -> int:
+    """Row 4 (bench/feed_latency.py)."""
     from .feed_latency import main
 
     return main()
-
-
-def api() -> int:
-    """Row 6: the API under 50 concurrent clients beside a trivial view (bench/api_load.py)."""
-    from . import api_load
-
-    return api_load.main(sys.argv[2:] if sys.argv[1:2] == ["api"] else [])
 
 
 def positions() -> int:
@@ -45,13 +49,20 @@ def positions() -> int:
     return main([])
 
 
+def api() -> int:
+    """Row 6: the API under 50 concurrent clients beside a trivial view (bench/api_load.py)."""
+    from . import api_load
+
+    return api_load.main(sys.argv[2:] if sys.argv[1:2] == ["api"] else [])
+
+
 def insight() -> int:
-    """In its own process: it points Django at the load database, not the live bench's."""
-    command = [sys.executable, "-m", "bench.insight"]
-    return subprocess.run(command, cwd=processes.ROOT, check=False).returncode
+    """Issue 16's pages (bench/insight.py), on the load database."""
+    return _own_process("bench.insight")
 
 
 SECTIONS = {
+    "ingest": ingest,
     "map": maps,
     "lists": lists,
     "live": live,

@@ -172,3 +172,26 @@ def items_seen_through_patrol(patrol_id: int) -> list[Incident | NeighbourhoodCo
         pk__in=FollowUp.objects.filter(assignee_patrol_id=patrol_id).values("concern_id")
     )
     return [*incidents.select_related("category"), *concerns.select_related("category")]
+
+
+def new_item_audiences(item: Incident | NeighbourhoodConcern) -> dict[tuple[str, int], Audience]:
+    """`item_audiences` of an item saved in this transaction, from the row in memory instead of
+    three queries (what an import of thousands of records pays per record). Precondition: no row
+    the rule follows points at it yet (no follow-ups). A path that is one of its own keys is that
+    key's value; a path through a set key (a patrol's members) is read as item_audiences does."""
+    rule = RULES[type(item)]
+    found: tuple[set[int], set[int]] = (set(), set())
+    for paths, ids in zip((rule.areas, rule.users), found, strict=True):
+        for path in paths:
+            name, _, further = path.partition("__")
+            field = type(item)._meta.get_field(name)
+            if field.auto_created and not field.concrete:
+                continue  # a reverse relation (follow-ups): nothing points at a new item
+            if not (field.many_to_one and field.concrete):
+                return item_audiences(item)
+            value = getattr(item, field.attname)
+            if value is not None and further:
+                return item_audiences(item)
+            if value is not None:
+                ids.add(value)
+    return {key_of(item): Audience.of(*found)}

@@ -18,7 +18,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils.module_loading import import_string
 
-from .audience import Audience, audience_of, item_audiences, key_of
+from .audience import Audience, audience_of, item_audiences, key_of, new_item_audiences
 from .models import FollowUp, Incident, NeighbourhoodConcern, OutboxEvent, Patrol, TimelineEntry
 
 logger = logging.getLogger(__name__)
@@ -112,20 +112,22 @@ def emit_item(
     before: Audiences | None = None,
     *,
     also_user_ids: Iterable[int | None] = (),
+    created: bool = False,
 ) -> None:
     """An incident or concern changed: its event to its audience, plus its follow-ups' events
     where the change moved them too (a move takes them to another area).
 
     `before` is `item_audiences(item)` read before the change (None for a new item);
     `also_user_ids` are people who saw it before through a path already changed (a reassigned
-    officer), counted in the audience it may have left.
+    officer), counted in the audience it may have left. `created`: the item was saved in this
+    transaction and nothing links to it yet (audience.new_item_audiences).
     """
     before = dict(before or {})
     key = key_of(item)
     extra = Audience.of(user_ids=also_user_ids)
     if extra:
         before[key] = before.get(key, Audience()) | extra
-    now = item_audiences(item)
+    now = new_item_audiences(item) if created else item_audiences(item)
     payload = incident_payload(item) if isinstance(item, Incident) else concern_payload(item)
     _emit_change(key[0], item.pk, payload, now[key], before.get(key))
     moved = [

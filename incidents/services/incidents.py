@@ -47,11 +47,13 @@ def _emit_incident(
     incident: Incident,
     before: events.Audiences | None = None,
     also_user_ids: Iterable[int | None] = (),
+    *,
+    created: bool = False,
 ) -> None:
     """The incident's event to whoever sees it now (incidents.audience), and a removal to
     whoever the change took it from: its audiences read before a move (`before`) or a unit
     taken off it (`also_user_ids`), so the item leaves their map and work list."""
-    events.emit_item(incident, before, also_user_ids=also_user_ids)
+    events.emit_item(incident, before, also_user_ids=also_user_ids, created=created)
 
 
 @transaction.atomic
@@ -116,7 +118,7 @@ def incident_create(
         to_status=status,
         text=f"{source}:{external_id}" if external_id else "",
     )
-    _emit_incident(incident)
+    _emit_incident(incident, created=True)
     return incident
 
 
