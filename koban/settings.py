@@ -219,6 +219,9 @@ if KOBAN_PROCESS == "web":
             _db_options["options"] = (
                 _db_options.get("options", "") + f" -c {_name}={_seconds * 1000}"
             ).strip()
+    # No JIT for web requests: their queries take milliseconds, and the map's grid counts over a
+    # long window (one group per row expected) paid 100-150 ms compiling code (issue 14's bench).
+    _db_options["options"] = (_db_options.get("options", "") + " -c jit=off").strip()
 # Every process (web, Celery, commands) waits at most this long, in seconds, for the outbox lock
 # that orders the live feed's events (incidents/events.py); then the write fails and rolls back
 # (the API answers 503 with Retry-After). Syncs hold it for one batch's transaction.
