@@ -67,17 +67,18 @@ def _counts(column: str, values: tuple[str, ...]) -> str:
 
 
 def hand_cells_sql(days: int | None) -> str:
-    """What a person would write for the same answer: one GROUP BY on the snapped point."""
+    """What a person would write for the same answer: one GROUP BY on the point's coordinates
+    rounded to the cell size (the cells of `ST_SnapToGrid`), averaged for the centre."""
     return f"""
         WITH cells AS (
             SELECT count(*) AS n,
-                   ST_X(ST_Centroid(ST_Collect(location))) AS lon,
-                   ST_Y(ST_Centroid(ST_Collect(location))) AS lat,
+                   avg(ST_X(location)) AS lon,
+                   avg(ST_Y(location)) AS lat,
                    json_build_object({_counts("status", STATUSES)}) AS by_status,
                    json_build_object({_counts("priority", PRIORITIES)}) AS by_priority
             FROM incidents_incident
             WHERE location && ST_MakeEnvelope(%(w)s, %(s)s, %(e)s, %(n)s, 4326) {_window_sql(days)}
-            GROUP BY ST_SnapToGrid(location, %(size)s)
+            GROUP BY round(ST_X(location) / %(size)s), round(ST_Y(location) / %(size)s)
         )
         SELECT json_build_object(
             'total', COALESCE(sum(n), 0),

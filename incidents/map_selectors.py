@@ -51,8 +51,11 @@ def _counts_by(column: str, values: list[str]) -> tuple[str, list[str]]:
 
 
 def incident_cells(qs: QuerySet[Incident], *, zoom: int) -> str:
-    """Counts per grid cell (`ST_SnapToGrid` on the zoom's cell size), by status and priority,
-    with the cell's centre of mass and the viewport total, as one JSON document."""
+    """Counts per grid cell (the cells of `ST_SnapToGrid` on the zoom's cell size: coordinates
+    rounded to it), by status and priority, with the cell's centre of mass and the viewport
+    total, as one JSON document. Grouped by two numbers and averaged, not by a snapped geometry
+    with `ST_Centroid(ST_Collect(...))`: the same cells and centres, three times faster on a
+    year of a city's incidents (issue 14's bench)."""
     size = cell_size_for_zoom(zoom)
     inner, inner_params = _inner_sql(qs, "location", "status", "priority")
     by_status, status_params = _counts_by("status", list(IncidentStatus.values))
@@ -61,12 +64,12 @@ def incident_cells(qs: QuerySet[Incident], *, zoom: int) -> str:
     sql = f"""
         WITH cells AS (
             SELECT count(*) AS n,
-                   ST_X(ST_Centroid(ST_Collect(location))) AS lon,
-                   ST_Y(ST_Centroid(ST_Collect(location))) AS lat,
+                   avg(ST_X(location)) AS lon,
+                   avg(ST_Y(location)) AS lat,
                    {by_status} AS by_status,
                    {by_priority} AS by_priority
             FROM ({inner}) AS visible
-            GROUP BY ST_SnapToGrid(location, %s)
+            GROUP BY round(ST_X(location) / %s), round(ST_Y(location) / %s)
         )
         SELECT json_build_object(
             'zoom', %s,
@@ -81,7 +84,7 @@ def incident_cells(qs: QuerySet[Incident], *, zoom: int) -> str:
             )
         )::text
     """  # noqa: S608
-    params = (*status_params, *priority_params, *inner_params, size, zoom, size)
+    params = (*status_params, *priority_params, *inner_params, size, size, zoom, size)
     return _fetch_json(sql, params)
 
 

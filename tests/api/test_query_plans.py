@@ -101,7 +101,7 @@ def test_text_search_uses_the_trigram_indexes(many_incidents, supervisor):
 def test_map_cells_and_features_use_the_location_index(many_incidents, client_for, supervisor):
     client = client_for(supervisor)
     cells = plan_of_request(
-        client, f"/api/v1/incidents/map/cells/?bbox={LISBON}&zoom=13", "ST_SnapToGrid"
+        client, f"/api/v1/incidents/map/cells/?bbox={LISBON}&zoom=13", "by_priority"
     )
     features = plan_of_request(
         client, f"/api/v1/incidents/map/features/?bbox={LISBON}&days=30", "ST_AsGeoJSON"
