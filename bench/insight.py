@@ -47,6 +47,14 @@ def ensure_load(database: str, size: int, env: dict[str, str]) -> float:
     """Create, migrate and fill the load database up to `size` incidents; seconds spent."""
     have = _load_count(database)
     if have >= size:
+        # Made by an earlier checkout, perhaps: brought to this one's schema first.
+        migrate = [sys.executable, "manage.py", "migrate", "-v0"]
+        subprocess.run(
+            migrate,
+            cwd=processes.ROOT,
+            env={**env, "DATABASE_URL": f"postgis:///{database}"},
+            check=True,
+        )
         print(f"load database {database}: {have} incidents (reused)", flush=True)
         return 0.0
     started = time.monotonic()
