@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 
 from . import processes
 
@@ -80,9 +81,13 @@ def run() -> int:
     if unknown:
         print(f"unknown bench section(s): {', '.join(unknown)}; known: {', '.join(SECTIONS)}")
         return 2
-    status = 0
+    started, status = time.time(), 0
     for name in names:
         status = SECTIONS[name]() or status
+    from . import summary
+
+    summary.write(names, started)
+    print(f"make bench: {time.time() - started:.0f} s")
     return status
 
 
