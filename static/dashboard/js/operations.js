@@ -20,17 +20,20 @@ async function start() {
   bindControls();
   for (const name of ["incidents", "concerns", "patrols"]) setLayer(name, true);
   state.filters = readFilters();
-  await loadAreas().catch((err) => { console.error(err); announce(t("load_failed")); });
-  for (let attempt = 0; ; attempt += 1) {
-    try {
-      const sequence = await loadAll();
-      live.start(sequence);
-      break;
-    } catch {
-      await new Promise((r) => setTimeout(r, Math.min(30000, 1000 * 2 ** attempt)));
+  // The parishes, the list and the map's counts load side by side: the counts wait only for
+  // the parishes (they set the map's extent), not for the list.
+  const items = (async () => {
+    for (let attempt = 0; ; attempt += 1) {
+      try {
+        live.start(await loadAll());
+        return;
+      } catch {
+        await new Promise((r) => setTimeout(r, Math.min(30000, 1000 * 2 ** attempt)));
+      }
     }
-  }
-  await bindViewport();
+  })();
+  await loadAreas().catch((err) => { console.error(err); announce(t("load_failed")); });
+  await Promise.all([bindViewport(), items]);
   openFromUrl();
   document.documentElement.dataset.ready = "true";
 }

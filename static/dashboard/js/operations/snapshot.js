@@ -8,7 +8,7 @@ import { layers, loadHeat, loadPatrols } from "./layers.js";
 import { renderList, updateCounts } from "./list.js";
 import { proposals, restyle } from "./selection.js";
 import { OPEN_CONCERN_STATUSES, state } from "./state.js";
-import { refreshViewport } from "./viewport.js";
+import { refreshViewport, viewportBound } from "./viewport.js";
 
 function setLoading(delta) {
   state.loading += delta;
@@ -77,7 +77,7 @@ export async function loadItems() {
     renderList();
     const sequence = minSeq([incidents.sequence, concerns.sequence]);
     replayBuffer(sequence);
-    refreshViewport();
+    if (viewportBound()) refreshViewport(); // at start, bindViewport draws it
     if (layers.heatOn) loadHeat().catch(() => {});
     announce(`${t("count_incidents", { n: state.total })} · ${t("count_concerns", { n: state.concerns.size })}`);
     if (state.selected) restyle(state.selected.kind, state.selected.id);

@@ -71,8 +71,12 @@ async function refresh() {
 
 export const refreshViewport = debounce(() => refresh().catch((err) => console.error(err)), 250);
 
+let bound = false;
+export const viewportBound = () => bound;
+
 /** Draws the mode of the current zoom now (at start), then follows every move. */
 export function bindViewport() {
+  bound = true;
   map.on("moveend", refreshViewport);
   onIncidentLayerChange(refreshViewport);
   return refresh().catch((err) => console.error(err));
