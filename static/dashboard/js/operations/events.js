@@ -2,9 +2,9 @@
 // after it, skipping those the snapshot already includes (by sequence number).
 import { debounce } from "../core.js";
 import { removeConcern, removeIncident, upsertConcern, upsertIncident } from "./items.js";
+import { refreshTotal } from "./list.js";
 import { upsertPatrol } from "./layers.js";
 import { panel, proposals } from "./selection.js";
-import { refreshTotal } from "./snapshot.js";
 import { propsFromPayload, state } from "./state.js";
 import { refreshViewport } from "./viewport.js";
 

@@ -1,5 +1,6 @@
 // The side list: a row per incident and per concern, newest first, in two tabs with counts.
-import { fmtWhen, h, label, t } from "../core.js";
+import { api, debounce, fmtWhen, h, label, t } from "../core.js";
+import { incidentParams } from "./filters.js";
 import { concernSvg, incidentSvg } from "../symbols.js";
 import { PRIORITY_RANK, isSelected, state } from "./state.js";
 
@@ -114,4 +115,24 @@ export function showTab(kind) {
   document.getElementById("tab-concerns").tabIndex = incidents ? -1 : 0;
   document.getElementById("panel-incidents").hidden = !incidents;
   document.getElementById("panel-concerns").hidden = incidents;
+}
+
+/** The counter after live changes: counted again by the server for the whole window (an event
+ * alone cannot say whether an incident the view does not hold was counted before). */
+let countTicket = 0;
+export const refreshTotal = debounce(async () => {
+  const mine = ++countTicket;
+  try {
+    const { data } = await api("incidents/geojson/", {
+      params: { ...incidentParams(state.filters), page_size: 1, count: true },
+    });
+    if (mine !== countTicket || state.buffer) return;
+    state.total = data.count;
+    updateCounts();
+  } catch (err) { console.error(err); }
+}, 500);
+
+/** A snapshot brings its own count: one asked for before it is older. */
+export function forgetPendingTotal() {
+  countTicket += 1;
 }

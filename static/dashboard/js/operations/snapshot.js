@@ -1,11 +1,11 @@
 // Loading snapshots over REST: the items the filters select, and the patrols. Each returns the
 // outbox sequence it reflects, from which the live feed continues.
-import { announce, api, apiAll, debounce, minSeq, t } from "../core.js";
+import { announce, api, apiAll, minSeq, t } from "../core.js";
 import { incidentParams, readFilters } from "./filters.js";
 import { addListPage, applyConcerns, applyIncidents } from "./items.js";
 import { replayBuffer } from "./events.js";
 import { layers, loadHeat, loadPatrols } from "./layers.js";
-import { renderList, updateCounts } from "./list.js";
+import { forgetPendingTotal, renderList } from "./list.js";
 import { proposals, restyle } from "./selection.js";
 import { OPEN_CONCERN_STATUSES, state } from "./state.js";
 import { refreshViewport, viewportBound } from "./viewport.js";
@@ -35,20 +35,6 @@ export async function loadMore() {
   renderList();
 }
 
-/** The counter after live changes: counted again by the server for the whole window (an event
- * alone cannot say whether an incident the view does not hold was counted before). */
-let countTicket = 0;
-export const refreshTotal = debounce(async () => {
-  const mine = ++countTicket;
-  try {
-    const { data } = await api("incidents/geojson/", {
-      params: { ...incidentParams(state.filters), page_size: 1, count: true },
-    });
-    if (mine !== countTicket || state.buffer) return;
-    state.total = data.count;
-    updateCounts();
-  } catch (err) { console.error(err); }
-}, 500);
 
 function fetchConcerns() {
   const f = state.filters;
@@ -68,7 +54,7 @@ export async function loadItems() {
   try {
     const [incidents, concerns] = await Promise.all([fetchIncidents(), fetchConcerns()]);
     if (ticket !== loadTicket) return minSeq([incidents.sequence, concerns.sequence]);
-    countTicket += 1; // a count already on its way is older than this snapshot's
+    forgetPendingTotal(); // a count already on its way is older than this snapshot's
     state.total = incidents.total;
     state.listNext = incidents.next;
     state.removedAt.clear();
