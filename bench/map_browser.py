@@ -1,5 +1,5 @@
 """Row 2, map, in the browser: the operations page's first load in Chromium, served by the real
-web server (bench/api_load.py `start_web`: gunicorn as the Procfile runs it, with the static
+web server (bench/processes.py `start_web`: gunicorn as the Procfile runs it, with the static
 files collected, hashed and compressed as in production) on the load database.
 
 Each run signs the supervisor in through the login form in a new browser context (an empty
@@ -277,7 +277,7 @@ def first_loads(database: str, env: dict[str, str], runs: int) -> dict[str, Any]
     """Start the web server, run Chromium `runs` times, stop; the steps of every run."""
     from playwright.sync_api import sync_playwright
 
-    from .api_load import start_web
+    from .processes import start_web
 
     web_env = {
         **env,
