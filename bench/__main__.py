@@ -15,9 +15,11 @@ import time
 from . import processes
 
 
-def _own_process(module: str) -> int:
-    """Sections that point Django at a database of their own run in a process of their own."""
-    command = [sys.executable, "-m", module]
+def _own_process(module: str, *args: str) -> int:
+    """Each section points Django at a database of its own, which a process can do once: a
+    section run after another in one process would write its users and sessions into the
+    other's database, and its server would not know them."""
+    command = [sys.executable, "-m", module, *args]
     return subprocess.run(command, cwd=processes.ROOT, check=False).returncode
 
 
@@ -37,24 +39,18 @@ def lists() -> int:
 
 
 def live() -> int:
-    """Row 4 (bench/feed_latency.py)."""
-    from .feed_latency import main
-
-    return main()
+    """Row 4 (bench/feed_latency.py), on the `koban_bench` database."""
+    return _own_process("bench.feed_latency")
 
 
 def positions() -> int:
     """Row 5: 300 units reporting a position each second (bench/positions.py)."""
-    from .positions import main
-
-    return main([])
+    return _own_process("bench.positions")
 
 
 def api() -> int:
     """Row 6: the API under 50 concurrent clients beside a trivial view (bench/api_load.py)."""
-    from . import api_load
-
-    return api_load.main(sys.argv[2:] if sys.argv[1:2] == ["api"] else [])
+    return _own_process("bench.api_load", *(sys.argv[2:] if sys.argv[1:2] == ["api"] else []))
 
 
 def insight() -> int:
