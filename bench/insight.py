@@ -66,10 +66,19 @@ def ensure_load(database: str, size: int, env: dict[str, str]) -> float:
     return seconds
 
 
+# A path stops after this many seconds once it has MIN_REPEAT runs: at a million incidents a
+# year's closure quality takes seconds a call, and 30 of them would hold `make bench` for minutes.
+BUDGET_SECONDS = 10.0
+MIN_REPEAT = 5
+
+
 def _time(fn: Callable[[], object], repeat: int) -> list[float]:
     fn()  # warm-up: connection, caches, plans
-    samples = []
+    samples: list[float] = []
+    until = time.monotonic() + BUDGET_SECONDS
     for _ in range(repeat):
+        if len(samples) >= MIN_REPEAT and time.monotonic() > until:
+            break
         started = time.perf_counter()
         fn()
         samples.append((time.perf_counter() - started) * 1000)
