@@ -14,75 +14,16 @@ import argparse
 import json
 import os
 import statistics
-import subprocess
-import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
 
 from . import processes
+from .loaddb import _pct, _time, measure_elsewhere, report_written, write_results
 
 TARGET_MS = 300.0
 REPEAT = 30
 RESULTS = processes.ROOT / "var" / "bench" / "insight.json"
-
-
-def _pct(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))]
-
-
-def _load_count(database: str) -> int:
-    import psycopg
-
-    try:
-        with psycopg.connect(f"dbname={database}") as conn:
-            row = conn.execute("SELECT count(*) FROM incidents_incident WHERE source = 'load'")
-            return row.fetchone()[0]
-    except psycopg.Error:
-        return 0
-
-
-def ensure_load(database: str, size: int, env: dict[str, str]) -> float:
-    """Create, migrate and fill the load database up to `size` incidents; seconds spent."""
-    have = _load_count(database)
-    if have >= size:
-        # Made by an earlier checkout, perhaps: brought to this one's schema first.
-        migrate = [sys.executable, "manage.py", "migrate", "-v0"]
-        subprocess.run(
-            migrate,
-            cwd=processes.ROOT,
-            env={**env, "DATABASE_URL": f"postgis:///{database}"},
-            check=True,
-        )
-        print(f"load database {database}: {have} incidents (reused)", flush=True)
-        return 0.0
-    started = time.monotonic()
-    command = [sys.executable, "manage.py", "generate_load", "--incidents", str(size - have)]
-    command += ["--years", "3", "--database-url", f"postgis:///{database}"]
-    subprocess.run(command, cwd=processes.ROOT, env=env, check=True)
-    seconds = time.monotonic() - started
-    print(f"load database {database}: {size - have} incidents generated in {seconds:.0f} s")
-    return seconds
-
-
-# A path stops after this many seconds once it has MIN_REPEAT runs: at a million incidents a
-# year's closure quality takes seconds a call, and 30 of them would hold `make bench` for minutes.
-BUDGET_SECONDS = 10.0
-MIN_REPEAT = 5
-
-
-def _time(fn: Callable[[], object], repeat: int) -> list[float]:
-    fn()  # warm-up: connection, caches, plans
-    samples: list[float] = []
-    until = time.monotonic() + BUDGET_SECONDS
-    for _ in range(repeat):
-        if len(samples) >= MIN_REPEAT and time.monotonic() > until:
-            break
-        started = time.perf_counter()
-        fn()
-        samples.append((time.perf_counter() - started) * 1000)
-    return samples
 
 
 def measure(repeat: int) -> list[dict[str, object]]:
@@ -171,45 +112,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=REPEAT)
     parser.add_argument("--measure-only", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
-    database = f"koban_load_{args.size}"
     if args.measure_only:
-        rows = measure(args.repeat)
-        Path(os.environ["KOBAN_BENCH_OUT"]).write_text(json.dumps(rows))
+        Path(os.environ["KOBAN_BENCH_OUT"]).write_text(json.dumps(measure(args.repeat)))
         return 0
-
-    redis_port = processes.free_port()
-    redis_url = f"redis://127.0.0.1:{redis_port}/0"
-    env = processes.server_env(database, redis_url)
-    env["KOBAN_DEV"] = "true"
-    # generate_load runs from the ordinary settings and is told where the load database is.
-    generated = ensure_load(database, args.size, {**os.environ, "KOBAN_DEV": "true"})
-    redis_proc = processes.start_redis(redis_port)
-    out = RESULTS.with_suffix(".part.json")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        env["KOBAN_BENCH_OUT"] = str(out)
-        command = [sys.executable, "-m", "bench.insight", "--measure-only"]
-        command += ["--size", str(args.size), "--repeat", str(args.repeat)]
-        subprocess.run(command, cwd=processes.ROOT, env=env, check=True)
-    finally:
-        processes.stop(redis_proc)
-    rows = json.loads(out.read_text())
-    out.unlink()
-    _report(args.size, rows)
-    RESULTS.write_text(
-        json.dumps(
-            {
-                "size": args.size,
-                "database": database,
-                "generated_seconds": round(generated, 1),
-                "load_average": os.getloadavg(),
-                "results": rows,
-            },
-            indent=2,
-        )
-        + "\n"
+    started = time.monotonic()
+    rows, _, generated, database = measure_elsewhere(
+        "bench.insight", args.size, ["--repeat", str(args.repeat)], RESULTS
     )
-    print(f"\nJSON: {RESULTS}")
+    _report(args.size, rows)
+    load = write_results(
+        RESULTS, "Insight (issue 16)", args.size, database, generated, results=rows
+    )
+    report_written(RESULTS, started, load)
     return 0
 
 

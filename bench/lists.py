@@ -3,7 +3,7 @@ full request stack, for a supervisor (the whole division) and for an officer of 
 
 Page 1 and cursor page 50 (`next` followed 49 times, then page 50's URL timed), a `q=` search
 for a street-name fragment and for a reference fragment, and `count=true` when the list answers
-it with a `count`. The data is the load database `koban_load_<size>` (bench/insight.py,
+it with a `count`. The data is the load database `koban_load_<size>` (bench/loaddb.py,
 `ensure_load`); each path is timed REPEAT times after a warm-up in a process of its own pointed
 at it. Results: a table on stdout and var/bench/lists.json.
 """
@@ -14,8 +14,6 @@ import argparse
 import json
 import os
 import statistics
-import subprocess
-import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -23,7 +21,7 @@ from typing import Any
 from urllib.parse import quote, urlsplit
 
 from . import processes
-from .insight import _pct, _time, ensure_load
+from .loaddb import _pct, _time, measure_elsewhere, report_written, write_results
 
 TARGET_MS = 100.0
 TARGET_SEARCH_MS = 300.0
@@ -163,52 +161,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=REPEAT)
     parser.add_argument("--measure-only", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
-    database = f"koban_load_{args.size}"
     if args.measure_only:
-        rows = measure(args.repeat)
-        Path(os.environ["KOBAN_BENCH_OUT"]).write_text(json.dumps(rows))
+        Path(os.environ["KOBAN_BENCH_OUT"]).write_text(json.dumps(measure(args.repeat)))
         return 0
-
     started = time.monotonic()
-    redis_port = processes.free_port()
-    redis_url = f"redis://127.0.0.1:{redis_port}/0"
-    env = processes.server_env(database, redis_url)
-    env["KOBAN_DEV"] = "true"
-    generated = ensure_load(database, args.size, {**os.environ, "KOBAN_DEV": "true"})
-    redis_proc = processes.start_redis(redis_port)
-    out = RESULTS.with_suffix(".part.json")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        env["KOBAN_BENCH_OUT"] = str(out)
-        command = [sys.executable, "-m", "bench.lists", "--measure-only"]
-        command += ["--size", str(args.size), "--repeat", str(args.repeat)]
-        subprocess.run(command, cwd=processes.ROOT, env=env, check=True)
-    finally:
-        processes.stop(redis_proc)
-    rows = json.loads(out.read_text())
-    out.unlink()
+    rows, _, generated, database = measure_elsewhere(
+        "bench.lists", args.size, ["--repeat", str(args.repeat)], RESULTS
+    )
     _report(args.size, rows)
-    load = os.getloadavg()
-    RESULTS.write_text(
-        json.dumps(
-            {
-                "row": "3. Lists",
-                "at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-                "size": args.size,
-                "database": database,
-                "generated_seconds": round(generated, 1),
-                "cpus": os.cpu_count(),
-                "load_average": [round(x, 2) for x in load],
-                "results": rows,
-            },
-            indent=2,
-        )
-        + "\n"
-    )
-    print(
-        f"\nJSON: {RESULTS.relative_to(processes.ROOT)}; {time.monotonic() - started:.0f} s, "
-        "load " + ", ".join(f"{x:.1f}" for x in load)
-    )
+    load = write_results(RESULTS, "3. Lists", args.size, database, generated, results=rows)
+    report_written(RESULTS, started, load)
     return 0
 
 

@@ -4,7 +4,7 @@ same answer written by hand in SQL, then the dashboard's first load in Chromium.
 (a) `map/cells` over the whole city at zoom 12 (7, 30 and 365 days, any time) and `map/features`
 over a zoom-16 viewport of Arroios (7 and 365 days), through Django's full request stack as the
 supervisor (who sees everything), timed REPEAT times after a warm-up in a process of its own
-pointed at the load database `koban_load_<size>` (bench/insight.py, `ensure_load`); the hand
+pointed at the load database `koban_load_<size>` (bench/loaddb.py, `ensure_load`); the hand
 SQL runs on its own psycopg connection. (b) bench/map_browser.py: the real web server and
 Chromium. Results: a table on stdout and var/bench/map.json.
 """
@@ -15,14 +15,13 @@ import argparse
 import json
 import os
 import statistics
-import subprocess
-import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from . import processes
-from .insight import _pct, ensure_load
+from .loaddb import _pct, measure_elsewhere, report_written, write_results
 
 REPEAT = 30
 # A path stops repeating after this long (at least MIN_REPEAT runs): a whole-city year takes
@@ -269,54 +268,21 @@ def main(argv: list[str] | None = None) -> int:
         rows = measure(args.repeat, database) if args.repeat else []
         Path(os.environ["KOBAN_BENCH_OUT"]).write_text(json.dumps(rows))
         return 0
-
     started = time.monotonic()
-    redis_port = processes.free_port()
-    redis_url = f"redis://127.0.0.1:{redis_port}/0"
-    env = processes.server_env(database, redis_url)
-    env["KOBAN_DEV"] = "true"
-    generated = ensure_load(database, args.size, {**os.environ, "KOBAN_DEV": "true"})
-    redis_proc = processes.start_redis(redis_port)
-    out = RESULTS.with_suffix(".part.json")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    browser = None
-    try:
-        env["KOBAN_BENCH_OUT"] = str(out)
-        command = [sys.executable, "-m", "bench.maps", "--measure-only"]
-        command += ["--size", str(args.size), "--repeat", str(args.repeat)]
-        subprocess.run(command, cwd=processes.ROOT, env=env, check=True)
-        if args.browser_runs:
-            from .map_browser import first_loads
 
-            env.pop("KOBAN_BENCH_OUT")
-            browser = first_loads(database, env, args.browser_runs)
-    finally:
-        processes.stop(redis_proc)
-    rows = json.loads(out.read_text())
-    out.unlink()
-    _report(args.size, rows, browser)
-    load = os.getloadavg()
-    RESULTS.write_text(
-        json.dumps(
-            {
-                "row": "2. Map",
-                "at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-                "size": args.size,
-                "database": database,
-                "generated_seconds": round(generated, 1),
-                "cpus": os.cpu_count(),
-                "load_average": [round(x, 2) for x in load],
-                "endpoints": rows,
-                "browser": browser,
-            },
-            indent=2,
-        )
-        + "\n"
+    def browser(env: dict[str, str]) -> Any:
+        from .map_browser import first_loads
+
+        return first_loads(database, env, args.browser_runs) if args.browser_runs else None
+
+    rows, loads, generated, database = measure_elsewhere(
+        "bench.maps", args.size, ["--repeat", str(args.repeat)], RESULTS, after=browser
     )
-    print(
-        f"\nJSON: {RESULTS.relative_to(processes.ROOT)}; {time.monotonic() - started:.0f} s, "
-        "load " + ", ".join(f"{x:.1f}" for x in load)
+    _report(args.size, rows, loads)
+    load = write_results(
+        RESULTS, "2. Map", args.size, database, generated, endpoints=rows, browser=loads
     )
+    report_written(RESULTS, started, load)
     return 0
 
 

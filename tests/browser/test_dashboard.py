@@ -189,7 +189,7 @@ def test_zooming_in_switches_from_cell_counts_to_incidents_and_live_events_updat
 
 
 def test_a_window_larger_than_the_list_shows_its_newest_page_with_the_servers_true_count(
-    open_page, api
+    open_page, api, screenshot_dir
 ):
     """Nothing is cut silently (issue 14): the list holds the newest page and says of how many,
     the counter is the server's count, more comes on request, and at parish zoom an incident
@@ -215,6 +215,8 @@ def test_a_window_larger_than_the_list_shows_its_newest_page_with_the_servers_tr
     )
     page.get_by_role("button", name="Mostrar mais").click()
     expect(rows).to_have_count(2 * size)
+    page.locator("#list-note").scroll_into_view_if_needed()
+    page.screenshot(path=screenshot_dir / "operations-list-more.png")
     expect(page.locator(f"#list-incidents .item[data-id='{oldest['id']}']")).to_have_count(0)
 
     lon, lat = oldest["geometry"]["coordinates"]
