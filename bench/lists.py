@@ -10,18 +10,13 @@ at it. Results: a table on stdout and var/bench/lists.json.
 
 from __future__ import annotations
 
-import argparse
-import json
-import os
 import statistics
-import time
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlsplit
 
 from . import processes
-from .loaddb import _pct, _time, measure_elsewhere, report_written, write_results
+from .loaddb import _pct, _time, section_main
 
 TARGET_MS = 100.0
 TARGET_SEARCH_MS = 300.0
@@ -156,22 +151,9 @@ def _report(size: int, rows: list[dict[str, object]]) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench.lists", description=__doc__)
-    parser.add_argument("--size", type=int, default=int(os.environ.get("BENCH_SIZE", "100000")))
-    parser.add_argument("--repeat", type=int, default=REPEAT)
-    parser.add_argument("--measure-only", action="store_true", help=argparse.SUPPRESS)
-    args = parser.parse_args(argv)
-    if args.measure_only:
-        Path(os.environ["KOBAN_BENCH_OUT"]).write_text(json.dumps(measure(args.repeat)))
-        return 0
-    started = time.monotonic()
-    rows, _, generated, database = measure_elsewhere(
-        "bench.lists", args.size, ["--repeat", str(args.repeat)], RESULTS
+    return section_main(
+        "bench.lists", "3. Lists", __doc__ or "", measure, _report, RESULTS, argv, REPEAT
     )
-    _report(args.size, rows)
-    load = write_results(RESULTS, "3. Lists", args.size, database, generated, results=rows)
-    report_written(RESULTS, started, load)
-    return 0
 
 
 if __name__ == "__main__":

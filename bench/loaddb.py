@@ -132,3 +132,35 @@ def report_written(path: Path, started: float, load: tuple[float, ...]) -> None:
         f"\nJSON: {path.relative_to(processes.ROOT)}; {time.monotonic() - started:.0f} s, "
         "load " + ", ".join(f"{x:.1f}" for x in load)
     )
+
+
+def section_main(
+    module: str,
+    row: str,
+    doc: str,
+    measure: Callable[[int], list[Any]],
+    report: Callable[[int, list[Any]], None],
+    results: Path,
+    argv: list[str] | None,
+    repeat: int = 30,
+) -> int:
+    """`main()` of a section timed on the load database: `--size`, `--repeat`, and the hidden
+    `--measure-only` that the process started by `measure_elsewhere` runs."""
+    import argparse
+
+    parser = argparse.ArgumentParser(prog=f"python -m {module}", description=doc)
+    parser.add_argument("--size", type=int, default=int(os.environ.get("BENCH_SIZE", "100000")))
+    parser.add_argument("--repeat", type=int, default=repeat)
+    parser.add_argument("--measure-only", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.measure_only:
+        Path(os.environ["KOBAN_BENCH_OUT"]).write_text(json.dumps(measure(args.repeat)))
+        return 0
+    started = time.monotonic()
+    rows, _, generated, database = measure_elsewhere(
+        module, args.size, ["--repeat", str(args.repeat)], results
+    )
+    report(args.size, rows)
+    load = write_results(results, row, args.size, database, generated, results=rows)
+    report_written(results, started, load)
+    return 0
